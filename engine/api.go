@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+
+	"github.com/portcullis-dev/portcullis/engine/match"
+)
+
+// TargetName is the only target a ConstraintTemplate may declare.
+const TargetName = "admission.k8s.gatekeeper.sh"
+
+// Enforcement points at which a review can be asked for.
+const (
+	WebhookEnforcementPoint = "validation.gatekeeper.sh"
+	AuditEnforcementPoint   = "audit.gatekeeper.sh"
+	CLIEnforcementPoint     = "gator.gatekeeper.sh"
+)
+
+// EnforcementAction says what happens to an object that violates a constraint.
+type EnforcementAction string
+
+// Enforcement actions a constraint may declare.
+const (
+	Deny   EnforcementAction = "deny"
+	Warn   EnforcementAction = "warn"
+	Dryrun EnforcementAction = "dryrun"
+	// Scoped defers to ScopedEnforcementActions, per enforcement point.
+	Scoped EnforcementAction = "scoped"
+)
+
+// RegoVersion is the Rego syntax a template's modules are written in.
+type RegoVersion string
+
+// Rego syntax versions. V0 is the default, as in Gatekeeper.
+const (
+	RegoV0 RegoVersion = "v0"
+	RegoV1 RegoVersion = "v1"
+)
+
+// Template is a ConstraintTemplate in the engine's own form, independent of
+// the API version it was written in.
+type Template struct {
+	// Name is metadata.name; it must equal the lower-cased Kind.
+	Name string
+	// Kind is spec.crd.spec.names.kind, the kind of the constraints it defines.
+	Kind string
+	// ShortNames are spec.crd.spec.names.shortNames.
+	ShortNames []string
+	// Rego is the entry module; it must define violation.
+	Rego string
+	// Libs are extra modules whose packages live under data.lib.
+	Libs []string
+	// RegoVersion is the syntax of Rego and Libs.
+	RegoVersion RegoVersion
+	// ParametersSchema is spec.crd.spec.validation.openAPIV3Schema, or nil.
+	ParametersSchema *apiextensionsv1.JSONSchemaProps
+	// LegacySchema is spec.crd.spec.validation.legacySchema.
+	LegacySchema bool
+	// Annotations are metadata.annotations, kept for catalogs and docs.
+	Annotations map[string]string
+}
+
+// ParseTemplate reads a ConstraintTemplate of templates.gatekeeper.sh v1,
+// v1beta1 or v1alpha1 from its unstructured form (as decoded from YAML or
+// JSON). It checks the target, the name/kind rule and the code engines, but
+// does not compile Rego.
+func ParseTemplate(obj map[string]any) (*Template, error) {
+	return nil, fmt.Errorf("engine: ParseTemplate not implemented yet")
+}
+
+// TemplateError reports everything wrong with a template. Errors keep OPA's
+// structure (code, message, location) so that template status and the CLI
+// can show file, line and column.
+type TemplateError struct {
+	Template string
+	Errors   ast.Errors
+}
+
+func (e *TemplateError) Error() string {
+	msgs := make([]string, 0, len(e.Errors))
+	for _, err := range e.Errors {
+		msgs = append(msgs, err.Error())
+	}
+	return fmt.Sprintf("template %q: %s", e.Template, strings.Join(msgs, "; "))
+}
+
+// ScopedEnforcementAction is one entry of spec.scopedEnforcementActions.
+type ScopedEnforcementAction struct {
+	Action            EnforcementAction `json:"action"`
+	EnforcementPoints []EnforcementPoint `json:"enforcementPoints"`
+}
+
+// EnforcementPoint names an enforcement point; "*" means all of them.
+type EnforcementPoint struct {
+	Name string `json:"name"`
+}
+
+// Constraint is one object of a template-defined kind.
+type Constraint struct {
+	Kind string
+	Name string
+	// Match is spec.match.
+	Match match.Match
+	// Parameters is spec.parameters, passed to Rego as input.parameters.
+	Parameters map[string]any
+	// EnforcementAction is spec.enforcementAction; empty means Deny.
+	EnforcementAction EnforcementAction
+	// ScopedEnforcementActions applies when EnforcementAction is Scoped.
+	ScopedEnforcementActions []ScopedEnforcementAction
+	// Object is the whole constraint as read, for callers that report it.
+	Object map[string]any
+}
+
+// ParseConstraint reads a constraint from its unstructured form.
+func ParseConstraint(obj map[string]any) (*Constraint, error) {
+	return nil, fmt.Errorf("engine: ParseConstraint not implemented yet")
+}
+
+// Options configure an Engine.
+type Options struct {
+	// AllowedBuiltins lets templates call builtins that are refused by
+	// default because they reach outside the process (http.send,
+	// net.lookup_ip_addr, opa.runtime, ...).
+	AllowedBuiltins []string
+}
+
+// Engine holds compiled templates, constraints and inventory and answers
+// reviews. It is safe for concurrent use.
+type Engine struct {
+	opts Options
+}
+
+// New returns an empty Engine.
+func New(opts Options) *Engine {
+	return &Engine{opts: opts}
+}
+
+// CompileTemplate compiles t without storing it. The error is a
+// *TemplateError for anything wrong with the template itself.
+func (e *Engine) CompileTemplate(t *Template) error {
+	return fmt.Errorf("engine: CompileTemplate not implemented yet")
+}
+
+// AddTemplate compiles t and, on success, replaces any earlier version of the
+// same template. On failure the earlier version stays in service.
+func (e *Engine) AddTemplate(t *Template) error {
+	return fmt.Errorf("engine: AddTemplate not implemented yet")
+}
+
+// RemoveTemplate removes the template and all its constraints.
+func (e *Engine) RemoveTemplate(name string) {}
+
+// AddConstraint adds or replaces a constraint. Its kind's template must
+// already be present.
+func (e *Engine) AddConstraint(c *Constraint) error {
+	return fmt.Errorf("engine: AddConstraint not implemented yet")
+}
+
+// RemoveConstraint removes a constraint; removing an absent one is a no-op.
+func (e *Engine) RemoveConstraint(kind, name string) {}
+
+// AddInventory adds or replaces one synced object under data.inventory.
+func (e *Engine) AddInventory(obj map[string]any) error {
+	return fmt.Errorf("engine: AddInventory not implemented yet")
+}
+
+// RemoveInventory removes one synced object from data.inventory.
+func (e *Engine) RemoveInventory(obj map[string]any) error {
+	return fmt.Errorf("engine: RemoveInventory not implemented yet")
+}
+
+// Review is one object to evaluate, converted once to the form Rego reads.
+type Review struct{}
+
+// NewAdmissionReview builds a review from an admission request. ns is the
+// request's Namespace object, used for namespaceSelector; nil when unknown or
+// when the object is cluster-scoped.
+func NewAdmissionReview(req *admissionv1.AdmissionRequest, ns *corev1.Namespace) (*Review, error) {
+	return nil, fmt.Errorf("engine: NewAdmissionReview not implemented yet")
+}
+
+// NewAuditReview builds a review of an existing object, with kind, name and
+// namespace filled in and no operation.
+func NewAuditReview(obj map[string]any, ns *corev1.Namespace) (*Review, error) {
+	return nil, fmt.Errorf("engine: NewAuditReview not implemented yet")
+}
+
+// Result is one violation, or one evaluation error, of one constraint.
+type Result struct {
+	Constraint *Constraint
+	Message    string
+	Details    any
+	// EnforcementAction is the action that applies at the asking
+	// enforcement point.
+	EnforcementAction EnforcementAction
+	// Err is set when evaluating the constraint failed; Message says why.
+	Err error
+}
+
+// Response holds the results of one review, in a deterministic order.
+type Response struct {
+	Results []Result
+}
+
+// Review evaluates r against every constraint that matches it at the given
+// enforcement point. It stops when ctx is done.
+func (e *Engine) Review(ctx context.Context, r *Review, enforcementPoint string) (*Response, error) {
+	return nil, fmt.Errorf("engine: Review not implemented yet")
+}
