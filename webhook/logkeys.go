@@ -1,0 +1,13 @@
+package webhook
+
+// Log keys, defined once.
+const (
+	logKeyUID            = "uid"
+	logKeyKind           = "kind"
+	logKeyNamespace      = "namespace"
+	logKeyName           = "name"
+	logKeyOperation      = "operation"
+	logKeyConstraint     = "constraint"
+	logKeyConstraintKind = "constraintKind"
+	logKeyMessage        = "message"
+)
