@@ -111,9 +111,9 @@ func TestValidatorDecisions(t *testing.T) {
 			wantCode: 403, wantMessage: "[b] no", wantWarnings: []string{"[a] careful"}, wantCalls: 1,
 		},
 		{
-			name:      "evaluation error of a deny constraint refuses",
-			results:   []engine.Result{{Constraint: &engine.Constraint{Name: "broken"}, Err: context.Canceled, EnforcementAction: engine.Deny}},
-			wantCode:  403, wantMessage: "[broken] policy evaluation failed: context canceled", wantCalls: 1,
+			name:     "evaluation error of a deny constraint refuses",
+			results:  []engine.Result{{Constraint: &engine.Constraint{Name: "broken"}, Err: context.Canceled, EnforcementAction: engine.Deny}},
+			wantCode: 403, wantMessage: "[broken] policy evaluation failed: context canceled", wantCalls: 1,
 		},
 		{
 			name:      "engine timeout refuses with 504",
