@@ -1,0 +1,3 @@
+// Package constraintcrd builds the CustomResourceDefinition of the
+// constraint kind a ConstraintTemplate declares.
+package constraintcrd
