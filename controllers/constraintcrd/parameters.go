@@ -52,4 +52,3 @@ func fix(s *apiextensionsv1.JSONSchemaProps, legacy bool) {
 		fix(s.AdditionalProperties.Schema, legacy)
 	}
 }
-
