@@ -84,7 +84,7 @@ func TestNamespaceSelector(t *testing.T) {
 			target: namespace, want: false},
 		{name: "Namespace object ignores NamespaceLabels", match: `namespaceSelector: {matchLabels: {env: prod}}`,
 			target: with(namespace, func(t *Target) { t.NamespaceLabels, t.HaveNamespace = map[string]string{"env": "prod"}, true }),
-			want: false},
+			want:   false},
 		{name: "Namespace object UPDATE matches on old labels", match: `namespaceSelector: {matchLabels: {env: prod}}`,
 			target: nsUpdate, want: true},
 		// Each version of the Namespace is judged whole: neither the new
