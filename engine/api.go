@@ -1,13 +1,10 @@
 package engine
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	admissionv1 "k8s.io/api/admission/v1"
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/portcullis-dev/portcullis/engine/match"
@@ -67,14 +64,6 @@ type Template struct {
 	Annotations map[string]string
 }
 
-// ParseTemplate reads a ConstraintTemplate of templates.gatekeeper.sh v1,
-// v1beta1 or v1alpha1 from its unstructured form (as decoded from YAML or
-// JSON). It checks the target, the name/kind rule and the code engines, but
-// does not compile Rego.
-func ParseTemplate(obj map[string]any) (*Template, error) {
-	return nil, fmt.Errorf("engine: ParseTemplate not implemented yet")
-}
-
 // TemplateError reports everything wrong with a template. Errors keep OPA's
 // structure (code, message, location) so that template status and the CLI
 // can show file, line and column.
@@ -93,7 +82,7 @@ func (e *TemplateError) Error() string {
 
 // ScopedEnforcementAction is one entry of spec.scopedEnforcementActions.
 type ScopedEnforcementAction struct {
-	Action            EnforcementAction `json:"action"`
+	Action            EnforcementAction  `json:"action"`
 	EnforcementPoints []EnforcementPoint `json:"enforcementPoints"`
 }
 
@@ -118,78 +107,16 @@ type Constraint struct {
 	Object map[string]any
 }
 
-// ParseConstraint reads a constraint from its unstructured form.
-func ParseConstraint(obj map[string]any) (*Constraint, error) {
-	return nil, fmt.Errorf("engine: ParseConstraint not implemented yet")
-}
-
 // Options configure an Engine.
 type Options struct {
 	// AllowedBuiltins lets templates call builtins that are refused by
 	// default because they reach outside the process (http.send,
 	// net.lookup_ip_addr, opa.runtime, ...).
 	AllowedBuiltins []string
-}
-
-// Engine holds compiled templates, constraints and inventory and answers
-// reviews. It is safe for concurrent use.
-type Engine struct {
-	opts Options
-}
-
-// New returns an empty Engine.
-func New(opts Options) *Engine {
-	return &Engine{opts: opts}
-}
-
-// CompileTemplate compiles t without storing it. The error is a
-// *TemplateError for anything wrong with the template itself.
-func (e *Engine) CompileTemplate(t *Template) error {
-	return fmt.Errorf("engine: CompileTemplate not implemented yet")
-}
-
-// AddTemplate compiles t and, on success, replaces any earlier version of the
-// same template. On failure the earlier version stays in service.
-func (e *Engine) AddTemplate(t *Template) error {
-	return fmt.Errorf("engine: AddTemplate not implemented yet")
-}
-
-// RemoveTemplate removes the template and all its constraints.
-func (e *Engine) RemoveTemplate(name string) {}
-
-// AddConstraint adds or replaces a constraint. Its kind's template must
-// already be present.
-func (e *Engine) AddConstraint(c *Constraint) error {
-	return fmt.Errorf("engine: AddConstraint not implemented yet")
-}
-
-// RemoveConstraint removes a constraint; removing an absent one is a no-op.
-func (e *Engine) RemoveConstraint(kind, name string) {}
-
-// AddInventory adds or replaces one synced object under data.inventory.
-func (e *Engine) AddInventory(obj map[string]any) error {
-	return fmt.Errorf("engine: AddInventory not implemented yet")
-}
-
-// RemoveInventory removes one synced object from data.inventory.
-func (e *Engine) RemoveInventory(obj map[string]any) error {
-	return fmt.Errorf("engine: RemoveInventory not implemented yet")
-}
-
-// Review is one object to evaluate, converted once to the form Rego reads.
-type Review struct{}
-
-// NewAdmissionReview builds a review from an admission request. ns is the
-// request's Namespace object, used for namespaceSelector; nil when unknown or
-// when the object is cluster-scoped.
-func NewAdmissionReview(req *admissionv1.AdmissionRequest, ns *corev1.Namespace) (*Review, error) {
-	return nil, fmt.Errorf("engine: NewAdmissionReview not implemented yet")
-}
-
-// NewAuditReview builds a review of an existing object, with kind, name and
-// namespace filled in and no operation.
-func NewAuditReview(obj map[string]any, ns *corev1.Namespace) (*Review, error) {
-	return nil, fmt.Errorf("engine: NewAuditReview not implemented yet")
+	// StrictBuiltinErrors makes a builtin error (for example a bad regex)
+	// fail the evaluation, reported as a Result with Err, instead of
+	// leaving the builtin undefined.
+	StrictBuiltinErrors bool
 }
 
 // Result is one violation, or one evaluation error, of one constraint.
@@ -207,10 +134,4 @@ type Result struct {
 // Response holds the results of one review, in a deterministic order.
 type Response struct {
 	Results []Result
-}
-
-// Review evaluates r against every constraint that matches it at the given
-// enforcement point. It stops when ctx is done.
-func (e *Engine) Review(ctx context.Context, r *Review, enforcementPoint string) (*Response, error) {
-	return nil, fmt.Errorf("engine: Review not implemented yet")
 }

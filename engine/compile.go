@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+)
+
+// Error codes of template errors found by the engine rather than by OPA.
+const (
+	// TemplateErrCode marks a problem with the template's shape.
+	TemplateErrCode = "template_error"
+)
+
+// RefusedBuiltins are the builtins a template may not call unless listed
+// in Options.AllowedBuiltins: they reach outside the process (network,
+// DNS) or expose the process's own runtime and environment.
+var RefusedBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
+
+// compiledTemplate is a template whose Rego is compiled and prepared.
+type compiledTemplate struct {
+	tmpl *Template
+	// pkg is the entry package path, e.g. data.k8srequiredlabels.
+	pkg   ast.Ref
+	query rego.PreparedEvalQuery
+}
+
+// compiler compiles templates with a fixed set of options.
+type compiler struct {
+	store   storage.Store
+	refused map[string]struct{}
+	caps    *ast.Capabilities
+	strict  bool
+}
+
+func newCompiler(opts Options, store storage.Store) *compiler {
+	refused := make(map[string]struct{}, len(RefusedBuiltins))
+	for _, b := range RefusedBuiltins {
+		refused[b] = struct{}{}
+	}
+	for _, b := range opts.AllowedBuiltins {
+		delete(refused, b)
+	}
+	return &compiler{
+		store:   store,
+		refused: refused,
+		caps:    ast.CapabilitiesForThisVersion(),
+		strict:  opts.StrictBuiltinErrors,
+	}
+}
+
+// compile turns t into a prepared query. Problems with the template are
+// returned as *TemplateError.
+func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate, error) {
+	if err := checkTemplate(t); err != nil {
+		return nil, templateError(t.Name, ast.NewError(TemplateErrCode, nil, "%s", err.Error()))
+	}
+	entry, modules, errs := parseModules(t)
+	if len(errs) > 0 {
+		return nil, &TemplateError{Template: t.Name, Errors: errs}
+	}
+	if errs := checkModules(entry, modules); len(errs) > 0 {
+		return nil, &TemplateError{Template: t.Name, Errors: errs}
+	}
+	comp := ast.NewCompiler().
+		WithCapabilities(c.caps).
+		WithUnsafeBuiltins(c.refused).
+		WithDefaultRegoVersion(astRegoVersion(t.RegoVersion))
+	comp.Compile(modules)
+	if comp.Failed() {
+		return nil, &TemplateError{Template: t.Name, Errors: comp.Errors}
+	}
+	violation := entry.Package.Path.Append(ast.StringTerm("violation"))
+	r := rego.New(
+		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(violation)))),
+		rego.Compiler(comp),
+		rego.Store(c.store),
+		rego.StrictBuiltinErrors(c.strict),
+	)
+	pq, err := r.PrepareForEval(ctx)
+	if err != nil {
+		return nil, prepareError(t.Name, err)
+	}
+	return &compiledTemplate{tmpl: t, pkg: entry.Package.Path, query: pq}, nil
+}
+
+// checkTemplate checks the fields of t that ParseTemplate checks, for
+// templates built in Go.
+func checkTemplate(t *Template) error {
+	if err := checkNameKind(t.Name, t.Kind); err != nil {
+		return err
+	}
+	if strings.TrimSpace(t.Rego) == "" {
+		return errors.New("template has no Rego")
+	}
+	if t.RegoVersion != "" {
+		if _, err := parseRegoVersion(string(t.RegoVersion)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func astRegoVersion(v RegoVersion) ast.RegoVersion {
+	if v == RegoV1 {
+		return ast.RegoV1
+	}
+	return ast.RegoV0
+}
+
+// RegoFile is the file name compile errors use for a template's entry
+// module.
+func RegoFile(template string) string { return template + "/rego" }
+
+// LibFile is the file name compile errors use for a template's i-th lib.
+func LibFile(template string, i int) string { return fmt.Sprintf("%s/libs[%d]", template, i) }
+
+// parseModules parses the entry module and the libs, keyed by file name.
+func parseModules(t *Template) (*ast.Module, map[string]*ast.Module, ast.Errors) {
+	popts := ast.ParserOptions{RegoVersion: astRegoVersion(t.RegoVersion)}
+	modules := make(map[string]*ast.Module, 1+len(t.Libs))
+	var errs ast.Errors
+	entry, err := ast.ParseModuleWithOpts(RegoFile(t.Name), t.Rego, popts)
+	errs = append(errs, asASTErrors(err)...)
+	if entry != nil {
+		modules[RegoFile(t.Name)] = entry
+	}
+	for i, lib := range t.Libs {
+		m, err := ast.ParseModuleWithOpts(LibFile(t.Name, i), lib, popts)
+		errs = append(errs, asASTErrors(err)...)
+		if m != nil {
+			modules[LibFile(t.Name, i)] = m
+		}
+	}
+	if entry == nil && len(errs) == 0 {
+		errs = append(errs, ast.NewError(ast.ParseErr, &ast.Location{File: RegoFile(t.Name)}, "empty module"))
+	}
+	return entry, modules, errs
+}
+
+// asASTErrors keeps OPA's structured errors; anything else becomes one
+// error without location.
+func asASTErrors(err error) ast.Errors {
+	if err == nil {
+		return nil
+	}
+	var errs ast.Errors
+	if errors.As(err, &errs) {
+		return errs
+	}
+	var one *ast.Error
+	if errors.As(err, &one) {
+		return ast.Errors{one}
+	}
+	return ast.Errors{ast.NewError(ast.ParseErr, nil, "%s", err.Error())}
+}
+
+func templateError(name string, errs ...*ast.Error) *TemplateError {
+	return &TemplateError{Template: name, Errors: errs}
+}
+
+// prepareError converts an error from PrepareForEval, which can hold
+// OPA's structured errors, into a *TemplateError.
+func prepareError(name string, err error) error {
+	var errs ast.Errors
+	if errors.As(err, &errs) {
+		return &TemplateError{Template: name, Errors: errs}
+	}
+	return templateError(name, ast.NewError(ast.CompileErr, nil, "prepare query: %s", err.Error()))
+}

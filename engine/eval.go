@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+)
+
+var (
+	reviewKey = ast.StringTerm("review")
+	paramsKey = ast.StringTerm("parameters")
+)
+
+// task is one constraint to evaluate against one review.
+type task struct {
+	entry  *constraintEntry
+	tmpl   *compiledTemplate
+	action EnforcementAction
+	// matchErr is set when matching could not decide; the constraint is
+	// then reported without running Rego.
+	matchErr error
+}
+
+// Review evaluates r against every constraint that matches it at the given
+// enforcement point. It stops when ctx is done; a done ctx is an error, never
+// an empty response.
+func (e *Engine) Review(ctx context.Context, r *Review, enforcementPoint string) (*Response, error) {
+	if r == nil {
+		return nil, errors.New("review: review is nil")
+	}
+	if _, err := expandPoint(enforcementPoint); err != nil || enforcementPoint == WildcardEnforcementPoint {
+		return nil, fmt.Errorf("review: enforcement point %q is not one of %s", enforcementPoint, strings.Join(enforcementPoints, ", "))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("review: %w", err)
+	}
+	tasks := e.plan(r, enforcementPoint)
+	resp := &Response{}
+	if len(tasks) == 0 {
+		return resp, nil
+	}
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("review: open transaction: %w", err)
+	}
+	defer e.store.Abort(ctx, txn)
+	for _, t := range tasks {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("review: %w", err)
+		}
+		resp.Results = append(resp.Results, t.eval(ctx, txn, r)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("review: %w", err)
+	}
+	return resp, nil
+}
+
+// plan lists, in constraint order, the constraints that select r and are
+// evaluated at the enforcement point.
+func (e *Engine) plan(r *Review, point string) []task {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var tasks []task
+	for _, c := range e.index.candidates(r.target.Group, r.target.Kind) {
+		action, ok := c.actions[point]
+		if !ok {
+			continue
+		}
+		tmpl := e.byKind[c.c.Kind]
+		if tmpl == nil {
+			continue
+		}
+		selected, err := c.matcher.Decide(&r.target)
+		if err != nil {
+			// Gatekeeper autorejects: a namespaceSelector that cannot be
+			// decided is reported, never silently allowed.
+			tasks = append(tasks, task{entry: c, tmpl: tmpl, action: action, matchErr: err})
+			continue
+		}
+		if selected {
+			tasks = append(tasks, task{entry: c, tmpl: tmpl, action: action})
+		}
+	}
+	return tasks
+}
+
+// eval runs the template's violation query with this constraint's
+// parameters.
+func (t task) eval(ctx context.Context, txn storage.Transaction, r *Review) []Result {
+	if t.matchErr != nil {
+		return []Result{t.failed(fmt.Errorf("match %s %s: %w", t.entry.c.Kind, t.entry.c.Name, t.matchErr))}
+	}
+	input := ast.NewObject([2]*ast.Term{reviewKey, r.review}, [2]*ast.Term{paramsKey, t.entry.params})
+	rs, err := t.tmpl.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
+	if err != nil {
+		return []Result{t.failed(fmt.Errorf("evaluate %s: %w", t.tmpl.tmpl.Name, err))}
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil
+	}
+	return t.results(rs[0].Expressions[0].Value)
+}
+
+// results converts the value of violation into Results, sorted by message.
+func (t task) results(v any) []Result {
+	items, ok := v.([]any)
+	if !ok {
+		return []Result{t.failed(fmt.Errorf("violation of %s is %T, not a set", t.tmpl.tmpl.Name, v))}
+	}
+	out := make([]Result, 0, len(items))
+	for _, item := range items {
+		obj, _ := item.(map[string]any)
+		msg, ok := obj["msg"].(string)
+		if !ok {
+			out = append(out, t.failed(fmt.Errorf("violation of %s has no string msg: %v", t.tmpl.tmpl.Name, item)))
+			continue
+		}
+		out = append(out, Result{
+			Constraint:        t.entry.c,
+			Message:           msg,
+			Details:           obj["details"],
+			EnforcementAction: t.action,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b Result) int { return strings.Compare(a.Message, b.Message) })
+	return out
+}
+
+func (t task) failed(err error) Result {
+	return Result{
+		Constraint:        t.entry.c,
+		Message:           err.Error(),
+		EnforcementAction: t.action,
+		Err:               err,
+	}
+}
