@@ -189,7 +189,7 @@ func (r *runner) setupTemplate(dir string, t *Test) (*engine.Engine, error) {
 	}
 	eng := r.newEngine()
 	if err := eng.AddTemplate(tmpl); err != nil {
-		return nil, doc.Wrap(err)
+		return nil, load.TemplateErr(doc, err)
 	}
 	return eng, nil
 }
