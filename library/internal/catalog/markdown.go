@@ -63,12 +63,15 @@ func writeTable(b *bytes.Buffer, group string, rows []Entry) {
 	}
 }
 
+// cellEscaper keeps text from breaking the table or turning into HTML.
+var cellEscaper = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;")
+
 // cell escapes text for a table cell.
 func cell(s string) string {
 	if s == "" {
 		return "-"
 	}
-	return strings.ReplaceAll(s, "|", `\|`)
+	return cellEscaper.Replace(s)
 }
 
 // codeList renders names as inline code, comma-separated; "-" when empty.

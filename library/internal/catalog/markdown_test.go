@@ -22,12 +22,12 @@ func TestMarkdownRows(t *testing.T) {
 			row: "| [Host Namespaces](pod-security-policy/host-namespaces/) | `K8sPSPHostNamespace` | 1.0.0 | Refuses host namespaces. | `exemptImages` | `hostPID`, `hostIPC` |",
 		},
 		{
-			name: "general template without parameters, pipe escaped",
+			name: "general template without parameters, pipe and angle brackets escaped",
 			entry: Entry{
 				Group: "general", Dir: "general/x", Kind: "K8sX",
-				Title: "X", Version: "1.0.0", Description: "a | b",
+				Title: "X", Version: "1.0.0", Description: "a | b <c>",
 			},
-			row: "| [X](general/x/) | `K8sX` | 1.0.0 | a \\| b | - |",
+			row: "| [X](general/x/) | `K8sX` | 1.0.0 | a \\| b &lt;c&gt; | - |",
 		},
 		{
 			name:  "missing annotations render as dashes",
