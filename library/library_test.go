@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
 
@@ -102,6 +104,15 @@ func styleProblems(p policy) []string {
 	}
 	if !strings.Contains(p.tmpl.Rego, "import rego.v1") {
 		out = append(out, "rego lacks `import rego.v1`")
+	}
+	// Written for both syntaxes, so the template runs unchanged on engines
+	// that default to either.
+	for _, v := range []ast.RegoVersion{ast.RegoV0, ast.RegoV1} {
+		for i, src := range append([]string{p.tmpl.Rego}, p.tmpl.Libs...) {
+			if _, err := ast.ParseModuleWithOpts(p.path, src, ast.ParserOptions{RegoVersion: v}); err != nil {
+				out = append(out, fmt.Sprintf("module %d does not parse as Rego %s: %v", i, v, err))
+			}
+		}
 	}
 	a := p.tmpl.Annotations
 	for _, key := range []string{catalog.TitleAnnotation, catalog.DescriptionAnnotation} {
