@@ -1,0 +1,28 @@
+package manager
+
+import (
+	"fmt"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/zapr"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// newLogger builds a zap-backed logr.Logger from the options.
+func newLogger(o *Options) (logr.Logger, error) {
+	level, err := zapcore.ParseLevel(o.LogLevel)
+	if err != nil {
+		return logr.Discard(), fmt.Errorf("log level: %w", err)
+	}
+	cfg := zap.NewProductionConfig()
+	if o.LogDevelopment {
+		cfg = zap.NewDevelopmentConfig()
+	}
+	cfg.Level = zap.NewAtomicLevelAt(level)
+	z, err := cfg.Build()
+	if err != nil {
+		return logr.Discard(), fmt.Errorf("build logger: %w", err)
+	}
+	return zapr.NewLogger(z), nil
+}
