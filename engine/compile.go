@@ -73,7 +73,7 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 		WithDefaultRegoVersion(astRegoVersion(t.RegoVersion))
 	comp.Compile(modules)
 	if comp.Failed() {
-		return nil, &TemplateError{Template: t.Name, Errors: comp.Errors}
+		return nil, &TemplateError{Template: t.Name, Errors: explainRefused(comp.Errors)}
 	}
 	violation := entry.Package.Path.Append(ast.StringTerm("violation"))
 	r := rego.New(
@@ -158,6 +158,23 @@ func asASTErrors(err error) ast.Errors {
 		return ast.Errors{one}
 	}
 	return ast.Errors{ast.NewError(ast.ParseErr, nil, "%s", err.Error())}
+}
+
+// unsafePrefix starts OPA's message for a call to a builtin the compiler
+// was told to refuse.
+const unsafePrefix = "unsafe built-in function calls in expression: "
+
+// explainRefused rewords OPA's errors for refused builtins so they say why
+// and how to allow them; code and location are kept.
+func explainRefused(errs ast.Errors) ast.Errors {
+	for i, e := range errs {
+		if names, ok := strings.CutPrefix(e.Message, unsafePrefix); ok {
+			c := *e
+			c.Message = fmt.Sprintf("builtin %s is refused: it reaches outside the policy engine; allow it with the allowed-builtins option", names)
+			errs[i] = &c
+		}
+	}
+	return errs
 }
 
 func templateError(name string, errs ...*ast.Error) *TemplateError {

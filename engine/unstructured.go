@@ -67,6 +67,9 @@ func nestedStrings(obj map[string]any, path ...string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(items) == 0 {
+		return nil, nil
+	}
 	out := make([]string, 0, len(items))
 	for i, item := range items {
 		s, ok := item.(string)
