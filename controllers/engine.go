@@ -1,6 +1,10 @@
 package controllers
 
-import "github.com/portcullis-dev/portcullis/engine"
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/portcullis-dev/portcullis/engine"
+)
 
 // TemplateEngine is the part of *engine.Engine the template controller uses.
 type TemplateEngine interface {
@@ -18,6 +22,7 @@ type ConstraintEngine interface {
 type InventoryEngine interface {
 	AddInventory(obj map[string]any) error
 	RemoveInventory(obj map[string]any) error
+	ClearInventoryKind(gvk schema.GroupVersionKind) error
 }
 
 var (

@@ -109,8 +109,9 @@ func (k *syncedKind) stop() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.stopped = true
-	for key, u := range k.objects {
-		k.unload(key, u)
+	if err := k.engine.ClearInventoryKind(k.gvk); err != nil {
+		k.log.Error(err, "clear kind from inventory")
 	}
 	k.objects = map[string]*unstructured.Unstructured{}
+	k.loaded = map[string]bool{}
 }

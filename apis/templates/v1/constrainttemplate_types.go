@@ -42,7 +42,9 @@ type Validation struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	OpenAPIV3Schema *apiextensionsv1.JSONSchemaProps `json:"openAPIV3Schema,omitempty"`
 	// LegacySchema keeps unknown parameter fields for schemas written before
-	// structural schemas were required.
+	// structural schemas were required. It defaults to false in this
+	// version and to true in v1beta1 and v1alpha1, as in Gatekeeper.
+	// +kubebuilder:default=false
 	LegacySchema *bool `json:"legacySchema,omitempty"`
 }
 

@@ -42,7 +42,9 @@ type Validation struct {
 	// +kubebuilder:pruning:PreserveUnknownFields
 	OpenAPIV3Schema *apiextensionsv1.JSONSchemaProps `json:"openAPIV3Schema,omitempty"`
 	// LegacySchema keeps unknown parameter fields for schemas written before
-	// structural schemas were required.
+	// structural schemas were required. It defaults to true in this
+	// version and to false in v1, as in Gatekeeper.
+	// +kubebuilder:default=true
 	LegacySchema *bool `json:"legacySchema,omitempty"`
 }
 
