@@ -133,7 +133,6 @@ func (p *Plane) prepareState() error {
 			return fmt.Errorf("create state dir: %w", explainFSError(err))
 		}
 		p.stateDir, p.ownsState = dir, true
-		return nil
 	}
 	if err := StopStale(p.stateDir); err != nil {
 		return err
