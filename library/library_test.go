@@ -45,7 +45,7 @@ type policy struct {
 
 // loadPolicies parses every template below root; a template that does not
 // parse fails the test.
-func loadPolicies(t *testing.T) []policy {
+func loadPolicies(t testing.TB) []policy {
 	t.Helper()
 	paths, err := catalog.FindTemplates(root)
 	if err != nil {
@@ -67,7 +67,7 @@ func loadPolicies(t *testing.T) []policy {
 	return policies
 }
 
-func readSingle(t *testing.T, path string) map[string]any {
+func readSingle(t testing.TB, path string) map[string]any {
 	t.Helper()
 	docs, err := load.ReadFile(path)
 	if err != nil {
@@ -352,5 +352,53 @@ func TestCatalog(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s is stale; run go test ./library -update\n%s", readmeFile, cmp.Diff(string(want), string(got)))
+	}
+}
+
+// BenchmarkReviewPodSecurityPolicy reviews one Pod against every PSP
+// template's sample constraints in a single engine, as the webhook would.
+func BenchmarkReviewPodSecurityPolicy(b *testing.B) {
+	eng := engine.New(engine.Options{})
+	constraints := 0
+	for _, p := range loadPolicies(b) {
+		if !strings.HasPrefix(filepath.ToSlash(p.dir), catalog.PSPGroup+"/") {
+			continue
+		}
+		if err := eng.AddTemplate(p.tmpl); err != nil {
+			b.Fatalf("%s: %v", p.path, err)
+		}
+		paths, _ := filepath.Glob(filepath.Join(p.dir, "samples", "*", "constraint.yaml"))
+		for _, path := range paths {
+			c, err := engine.ParseConstraint(readSingle(b, path))
+			if err != nil {
+				b.Fatalf("%s: %v", path, err)
+			}
+			if err := eng.AddConstraint(c); err != nil {
+				b.Fatalf("%s: %v", path, err)
+			}
+			constraints++
+		}
+	}
+	objects := map[string]string{
+		"allowed-pod":    "pod-security-policy/host-filesystem/samples/psp-host-filesystem/example_allowed.yaml",
+		"disallowed-pod": "pod-security-policy/privileged-containers/samples/psp-privileged-container/example_disallowed.yaml",
+	}
+	for name, path := range objects {
+		b.Run(name, func(b *testing.B) {
+			docs, err := load.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			review, err := load.Review(&docs[0], load.Namespaces{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(constraints), "constraints")
+			for b.Loop() {
+				if _, err := eng.Review(context.Background(), review, engine.WebhookEnforcementPoint); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
