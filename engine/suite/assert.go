@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // ErrAssertion means a review did not produce the violations a case asserts.
@@ -20,18 +21,24 @@ func check(assertions []Assertion, messages []string) error {
 	}
 	for i := range assertions {
 		if err := checkOne(&assertions[i], messages); err != nil {
-			return fmt.Errorf("assertion %d: %w", i+1, err)
+			return fmt.Errorf("assertion %d %w", i+1, err)
 		}
 	}
 	return nil
 }
+
+// assertionError is a failed assertion; it matches ErrAssertion.
+type assertionError struct{ text string }
+
+func (e *assertionError) Error() string        { return e.text }
+func (e *assertionError) Is(target error) bool { return target == ErrAssertion }
 
 func checkOne(a *Assertion, messages []string) error {
 	var re *regexp.Regexp
 	if a.Message != nil {
 		var err error
 		if re, err = regexp.Compile(*a.Message); err != nil {
-			return fmt.Errorf("invalid message regular expression: %w", err)
+			return fmt.Errorf("has an invalid message regular expression: %w", err)
 		}
 	}
 	matched := 0
@@ -51,7 +58,21 @@ func checkOne(a *Assertion, messages []string) error {
 	if re != nil {
 		what = fmt.Sprintf("violations matching %q", *a.Message)
 	}
-	return fmt.Errorf("%w: got %d %s, want %s; messages: %q", ErrAssertion, matched, what, describe(want), messages)
+	return &assertionError{text: fmt.Sprintf("failed: got %d %s, want %s%s", matched, what, describe(want), listMessages(messages))}
+}
+
+// listMessages shows every violation message, one per line.
+func listMessages(messages []string) string {
+	if len(messages) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nviolations:")
+	for _, m := range messages {
+		b.WriteString("\n  ")
+		b.WriteString(strings.ReplaceAll(m, "\n", "\n  "))
+	}
+	return b.String()
 }
 
 func ok(want Violations, got int) bool {

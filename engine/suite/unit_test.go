@@ -169,8 +169,8 @@ func TestCheck(t *testing.T) {
 		{"zero count", []Assertion{{Violations: &Violations{Count: 0}}}, nil, ""},
 		{"message counts only matches", []Assertion{{Violations: &Violations{Count: 1}, Message: ptr("team")}}, msgs, ""},
 		{"message none match", []Assertion{{Message: ptr("colour")}}, msgs, `got 0 violations matching "colour", want at least 1`},
-		{"second assertion fails", []Assertion{{}, {Violations: &Violations{Word: "no"}, Message: ptr("owner")}}, msgs, "assertion 2:"},
-		{"bad regex", []Assertion{{Message: ptr("(")}}, msgs, "invalid message regular expression"},
+		{"second assertion fails", []Assertion{{}, {Violations: &Violations{Word: "no"}, Message: ptr("owner")}}, msgs, "assertion 2 failed"},
+		{"bad regex", []Assertion{{Message: ptr("(")}}, msgs, "assertion 1 has an invalid message regular expression"},
 		{"no assertions", nil, msgs, ErrNoAssertions.Error()},
 	}
 	for _, tc := range tests {

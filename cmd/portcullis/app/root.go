@@ -9,6 +9,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/portcullis-dev/portcullis/cmd/portcullis/manager"
 )
 
 // ErrFailed means a command ran and reported a failure (a failing suite, a
@@ -34,6 +36,7 @@ func NewRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		newTestCommand(),
 		newBenchCommand(),
 		newVersionCommand(),
+		manager.NewCommand(),
 	)
 	return root
 }
