@@ -19,6 +19,9 @@ func NewCommand() *cobra.Command {
 		Args:         cobra.NoArgs,
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.OperationOptions.Validate(); err != nil {
+				return err
+			}
 			log, err := newLogger(opts)
 			if err != nil {
 				return err

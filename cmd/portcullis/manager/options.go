@@ -28,6 +28,11 @@ type Options struct {
 	LogLevel string
 	// LogDevelopment switches to human-readable console logs.
 	LogDevelopment bool
+
+	// OperationOptions choose the roles this process runs.
+	OperationOptions
+	// Webhook configures the admission webhooks.
+	Webhook WebhookOptions
 }
 
 // NewOptions returns the defaults, taking namespace and pod name from
@@ -58,6 +63,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader for leader-only work such as audit")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log level: debug, info or error")
 	fs.BoolVar(&o.LogDevelopment, "log-development", o.LogDevelopment, "human-readable console logs")
+	o.OperationOptions.AddFlags(fs)
+	o.Webhook.AddFlags(fs)
 	gofs := flag.NewFlagSet("controller-runtime", flag.ContinueOnError)
 	ctrlconfig.RegisterFlags(gofs)
 	fs.AddGoFlagSet(gofs)
