@@ -200,18 +200,42 @@ func suiteProblems(s *suite.Suite, p policy) []string {
 		if len(c.Assertions) == 0 {
 			out = append(out, "case "+c.Test+"/"+c.Case+" has no assertions")
 		}
+		if expectsViolations(c.Assertions) && !pinsMessage(c.Assertions) {
+			out = append(out, "case "+c.Test+"/"+c.Case+" expects violations but no assertion pins a message")
+		}
 		for _, a := range c.Assertions {
 			if expectsNone(a) {
 				allowed = true
-			} else if a.Violations == nil || a.Violations.Word == "yes" || a.Violations.Count > 0 {
-				disallowed = true
 			}
 		}
+		disallowed = disallowed || expectsViolations(c.Assertions)
 	}
 	if !allowed || !disallowed {
 		out = append(out, s.Path+": want at least one allowed and one disallowed case")
 	}
 	return out
+}
+
+// expectsViolations reports whether any assertion wants at least one
+// violation.
+func expectsViolations(as []suite.Assertion) bool {
+	for _, a := range as {
+		if v := a.Violations; v == nil || v.Word == "yes" || (v.Word == "" && v.Count > 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// pinsMessage reports whether an assertion wants a violation with a given
+// message, so that the case fails when the policy denies for another reason.
+func pinsMessage(as []suite.Assertion) bool {
+	for _, a := range as {
+		if a.Message != nil && !expectsNone(suite.Assertion{Violations: a.Violations}) {
+			return true
+		}
+	}
+	return false
 }
 
 // expectsNone reports whether an assertion says the object is allowed.
