@@ -112,22 +112,15 @@ func compileGlobs(patterns []string, path *field.Path) (Globs, field.ErrorList) 
 }
 
 func compileGlob(pattern string, path *field.Path) (Glob, field.ErrorList) {
-	g, err := ParseGlob(pattern)
+	g, err := parseGlob(pattern)
 	if err != nil {
-		return Glob{}, field.ErrorList{field.Invalid(path, pattern, globHelp(err))}
+		return Glob{}, field.ErrorList{field.Invalid(path, pattern, err.Error()+globSyntaxHint)}
 	}
 	return g, nil
 }
 
-// globHelp turns a ParseGlob error into a field message; the value is
-// already shown by field.Invalid, so only the reason is kept.
-func globHelp(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, ": "); i >= 0 {
-		msg = msg[i+2:]
-	}
-	return msg + " (a glob is a name with an optional '*' at its start and/or end, e.g. \"kube-*\", \"*-system\", \"*system*\")"
-}
+// globSyntaxHint follows every glob error in Compile's messages.
+const globSyntaxHint = " (a glob is a name with an optional '*' at its start and/or end, e.g. \"kube-*\", \"*-system\", \"*system*\")"
 
 // compileSelector validates a label selector as the API server does and
 // builds it; nil stays nil (no criterion), {} selects everything.

@@ -40,6 +40,8 @@ var compileErrorCases = []struct {
 		want: []string{`spec.match.namespaces[1]: Invalid value: "kube*system": '*' is allowed only as the first or last character`}},
 	{name: "upper-case excluded namespace", match: `excludedNamespaces: [Kube-*]`,
 		want: []string{`spec.match.excludedNamespaces[0]: Invalid value: "Kube-*": upper-case 'K'`}},
+	{name: "pattern holding a colon and space", match: `namespaces: ["a: b"]`,
+		want: []string{`spec.match.namespaces[0]: Invalid value: "a: b": character ' ' is not allowed`}},
 	{name: "dot in name", match: `name: web.example`,
 		want: []string{`spec.match.name: Invalid value: "web.example": character '.' is not allowed`}},
 	{name: "unknown source", match: `source: generated`,

@@ -30,6 +30,15 @@ type Glob struct {
 // ParseGlob checks pattern against the syntax Gatekeeper's CRDs accept
 // (^\*?[-:a-z0-9]*\*?$) and prepares it for matching.
 func ParseGlob(pattern string) (Glob, error) {
+	g, err := parseGlob(pattern)
+	if err != nil {
+		return Glob{}, fmt.Errorf("glob %q: %w", pattern, err)
+	}
+	return g, nil
+}
+
+// parseGlob is ParseGlob with an error that does not repeat the pattern.
+func parseGlob(pattern string) (Glob, error) {
 	core := pattern
 	leading := strings.HasPrefix(core, "*")
 	if leading {
@@ -40,7 +49,7 @@ func ParseGlob(pattern string) (Glob, error) {
 		core = core[:len(core)-1]
 	}
 	if err := checkGlobCore(core); err != nil {
-		return Glob{}, fmt.Errorf("glob %q: %w", pattern, err)
+		return Glob{}, err
 	}
 	g := Glob{text: pattern, core: core}
 	switch {
