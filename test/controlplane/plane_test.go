@@ -1,0 +1,131 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+func TestStartRejectsPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+
+	_, err = Start(context.Background(), Options{BinDir: t.TempDir(), StateDir: t.TempDir(), APIServerPort: port})
+	if !errors.Is(err, ErrPortInUse) {
+		t.Fatalf("Start() error = %v, want ErrPortInUse", err)
+	}
+	if !strings.Contains(err.Error(), l.Addr().String()) {
+		t.Errorf("Start() error %q does not name %s", err, l.Addr())
+	}
+}
+
+func TestPIDFileRoundTrip(t *testing.T) {
+	file := t.TempDir() + "/pids"
+	want := []process{{pid: 12, path: "/a/etcd"}, {pid: 34, path: "/a/b c/kube-apiserver"}}
+	if err := writePIDFile(file, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readPIDFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("readPIDFile() = %v, want %v", got, want)
+	}
+}
+
+// TestStopStaleSparesOtherProcesses: a recycled pid running another binary
+// must not be signalled.
+func TestStopStaleSparesOtherProcesses(t *testing.T) {
+	sleeper := exec.Command("sleep", "30")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() }()
+
+	dir := t.TempDir()
+	if err := writePIDFile(dir+"/"+pidFileName, []process{{pid: sleeper.Process.Pid, path: "/not/our/etcd"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := StopStale(dir); err != nil {
+		t.Fatal(err)
+	}
+	if !processAlive(sleeper.Process.Pid) {
+		t.Error("StopStale killed a process that was not running the recorded binary")
+	}
+}
+
+// TestRestartAfterKilledRun models `make run` being killed: the first
+// control plane is abandoned without Stop, and a second start in the same
+// state dir must stop its processes and come up fresh.
+func TestRestartAfterKilledRun(t *testing.T) {
+	binDir := requireBinaries(t)
+	stateDir := t.TempDir()
+	ctx := context.Background()
+
+	first, err := Start(ctx, Options{BinDir: binDir, StateDir: stateDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers, err := readPIDFile(first.pidFile())
+	if err != nil || len(leftovers) != 2 {
+		t.Fatalf("pid file after start = %v, %v; want etcd and kube-apiserver", leftovers, err)
+	}
+
+	second, err := Start(ctx, Options{BinDir: binDir, StateDir: stateDir})
+	if err != nil {
+		t.Fatalf("start over a stale state dir: %v", err)
+	}
+	for _, p := range leftovers {
+		if runsBinary(p.pid, p.path) {
+			t.Errorf("leftover %s (pid %d) still runs", p.path, p.pid)
+		}
+	}
+	out, err := exec.Command(second.KubectlPath, "--kubeconfig", second.KubeconfigPath, "get", "ns", "default").CombinedOutput()
+	if err != nil {
+		t.Errorf("kubectl get ns against restarted plane: %v: %s", err, out)
+	}
+
+	running, _ := readPIDFile(second.pidFile())
+	if err := second.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range running {
+		if runsBinary(p.pid, p.path) {
+			t.Errorf("%s (pid %d) still runs after Stop", p.path, p.pid)
+		}
+	}
+	if _, err := os.Stat(second.pidFile()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("pid file left after Stop: %v", err)
+	}
+}
+
+func processAlive(pid int) bool {
+	state, _, err := statOf(pid)
+	return err == nil && state != "Z"
+}
+
+// requireBinaries returns the binary dir, skipping the test when the
+// binaries are missing (failing under CI=true).
+func requireBinaries(t *testing.T) string {
+	t.Helper()
+	dir, err := DefaultBinDir(os.Getenv)
+	if err == nil {
+		err = CheckPresent(dir)
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v; run `make controlplane` [CI=true: not skipping]", err)
+		}
+		t.Skipf("%v; run `make controlplane`", err)
+	}
+	return dir
+}
