@@ -57,7 +57,7 @@ func writeTable(b *bytes.Buffer, group string, rows []Entry) {
 		fmt.Fprintf(b, "| [%s](%s/) | `%s` | %s | %s | %s |",
 			cell(e.Title), e.Dir, e.Kind, cell(e.Version), cell(e.Description), codeList(e.Parameters))
 		if psp {
-			fmt.Fprintf(b, " %s |", codeList(splitList(e.PSPField)))
+			fmt.Fprintf(b, " %s |", fieldList(e.PSPField))
 		}
 		b.WriteString("\n")
 	}
@@ -95,4 +95,21 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// fieldList renders a PSP field annotation: field names as inline code,
+// prose (anything with a space, such as "none (...)") as plain text.
+func fieldList(s string) string {
+	parts := splitList(s)
+	if len(parts) == 0 {
+		return "-"
+	}
+	for i, p := range parts {
+		if strings.Contains(p, " ") {
+			parts[i] = cell(p)
+		} else {
+			parts[i] = "`" + p + "`"
+		}
+	}
+	return strings.Join(parts, ", ")
 }

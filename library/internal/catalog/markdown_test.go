@@ -30,6 +30,14 @@ func TestMarkdownRows(t *testing.T) {
 			row: "| [X](general/x/) | `K8sX` | 1.0.0 | a \\| b &lt;c&gt; | - |",
 		},
 		{
+			name: "psp field given as prose",
+			entry: Entry{
+				Group: PSPGroup, Dir: PSPGroup + "/p", Kind: "K8sPSPP", Title: "P", Version: "1.0.0",
+				Description: "d", PSPField: "none (baseline: Probes)",
+			},
+			row: "| [P](pod-security-policy/p/) | `K8sPSPP` | 1.0.0 | d | - | none (baseline: Probes) |",
+		},
+		{
 			name:  "missing annotations render as dashes",
 			entry: Entry{Group: "general", Dir: "general/y", Kind: "K8sY"},
 			row:   "| [-](general/y/) | `K8sY` | - | - | - |",
