@@ -34,6 +34,7 @@ type setupFunc func(mgr ctrl.Manager, deps *Deps) error
 var setups = []setupFunc{
 	setupControllers,
 	setupHealth,
+	setupWebhook,
 }
 
 // Run builds the manager against cfg and runs it until ctx ends.
@@ -65,8 +66,9 @@ func runManager(ctx context.Context, mgr ctrl.Manager, deps *Deps) error {
 	return nil
 }
 
-func newManager(cfg *rest.Config, opts *Options) (ctrl.Manager, error) {
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+// newManager creates the manager; tune lets tests adjust its options.
+func newManager(cfg *rest.Config, opts *Options, tune ...func(*ctrl.Options)) (ctrl.Manager, error) {
+	mo := ctrl.Options{
 		Scheme:                  NewScheme(),
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.HealthAddr,
@@ -76,7 +78,11 @@ func newManager(cfg *rest.Config, opts *Options) (ctrl.Manager, error) {
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			&configv1alpha1.Config{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
 		}},
-	})
+	}
+	for _, f := range tune {
+		f(&mo)
+	}
+	mgr, err := ctrl.NewManager(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("create manager: %w", err)
 	}
