@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-logr/logr/testr"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -131,6 +132,27 @@ func apply(t *testing.T, c client.Client, obj *unstructured.Unstructured) {
 	}
 }
 
+// deleteTemplateOnCleanup deletes a template when the test ends and waits
+// for a running manager to remove its CRD, so no constraints outlive the
+// test. Call it after startManager: cleanups run last-in first-out.
+func deleteTemplateOnCleanup(t *testing.T, c client.Client, tmpl client.Object) {
+	t.Cleanup(func() {
+		ctx := context.Background()
+		if err := c.Delete(ctx, tmpl); client.IgnoreNotFound(err) != nil {
+			t.Errorf("cleanup: delete %s: %v", tmpl.GetName(), err)
+			return
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, waitTimeout, true, func(context.Context) (bool, error) {
+			err := c.Get(ctx, client.ObjectKey{Name: tmpl.GetName() + ".constraints.gatekeeper.sh"}, crd)
+			return apierrors.IsNotFound(err), nil
+		})
+		if err != nil {
+			t.Errorf("cleanup: CRD of %s not removed", tmpl.GetName())
+		}
+	})
+}
+
 // ensureNamespace creates a namespace with labels if it is missing.
 func ensureNamespace(t *testing.T, c client.Client, name string, labels map[string]string) {
 	t.Helper()
@@ -174,8 +196,9 @@ func hasTemplate(e *engine.Engine, name string) bool {
 	return false
 }
 
-// review runs an audit review of obj and returns the violation messages.
-func review(t *testing.T, e *engine.Engine, obj *unstructured.Unstructured, ns *corev1.Namespace) []string {
+// review runs an audit review of obj and returns the violation messages of
+// constraints of kind, so other tests' leftovers do not interfere.
+func review(t *testing.T, e *engine.Engine, kind string, obj *unstructured.Unstructured, ns *corev1.Namespace) []string {
 	t.Helper()
 	r, err := engine.NewAuditReview(obj.Object, ns)
 	if err != nil {
@@ -187,6 +210,9 @@ func review(t *testing.T, e *engine.Engine, obj *unstructured.Unstructured, ns *
 	}
 	var msgs []string
 	for _, res := range resp.Results {
+		if res.Constraint.Kind != kind {
+			continue
+		}
 		if res.Err != nil {
 			t.Fatalf("evaluation error: %v", res.Err)
 		}

@@ -25,7 +25,8 @@ func TestRestartReadyOnlyAfterLoad(t *testing.T) {
 	c := newClient(t)
 	ensureNamespace(t, c, "gatekeeper-system", nil)
 	first := startManager(t, "pod-before")
-	apply(t, c, readYAML(t, "requiredlabels.yaml"))
+	tmpl := readYAML(t, "requiredlabels.yaml")
+	apply(t, c, tmpl)
 	templateStatus(t, c, "k8sitrequiredlabels", metav1.ConditionTrue)
 	apply(t, c, parse(t, restartConstraint))
 	eventually(t, "first manager loads the constraint", func() (bool, error) {
@@ -34,6 +35,7 @@ func TestRestartReadyOnlyAfterLoad(t *testing.T) {
 	first.stop()
 
 	second := startManager(t, "pod-after")
+	deleteTemplateOnCleanup(t, c, tmpl)
 	if second.deps.Tracker.Ready() {
 		t.Fatal("ready before anything was listed")
 	}

@@ -42,6 +42,8 @@ spec:
       processes: ["sync"]
 `
 
+const uniqueHostKind = "K8sITUniqueIngressHost"
+
 func ingress(t *testing.T, ns, name, host string) *unstructured.Unstructured {
 	t.Helper()
 	return parse(t, `
@@ -67,7 +69,9 @@ func TestConfigSyncFeedsReferentialPolicy(t *testing.T) {
 	apply(t, c, ingress(t, "ignored-ns", "hidden", "hidden.example.com"))
 	apply(t, c, ingress(t, "team-a", "shop", "shop.example.com"))
 
-	apply(t, c, readYAML(t, "uniqueingresshost.yaml"))
+	tmpl := readYAML(t, "uniqueingresshost.yaml")
+	apply(t, c, tmpl)
+	deleteTemplateOnCleanup(t, c, tmpl)
 	templateStatus(t, c, "k8situniqueingresshost", metav1.ConditionTrue)
 	apply(t, c, parse(t, uniqueHostConstraint))
 	eventually(t, "engine holds the unique-host constraint", func() (bool, error) {
@@ -77,11 +81,11 @@ func TestConfigSyncFeedsReferentialPolicy(t *testing.T) {
 
 	teamB := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-b"}}
 	eventually(t, "synced ingress seen by the policy", func() (bool, error) {
-		msgs := review(t, m.deps.Engine, ingress(t, "team-b", "copy", "shop.example.com"), teamB)
+		msgs := review(t, m.deps.Engine, uniqueHostKind, ingress(t, "team-b", "copy", "shop.example.com"), teamB)
 		return len(msgs) == 1 && strings.Contains(msgs[0], "team-a/shop"), nil
 	})
 	eventually(t, "synced namespace labels seen by the policy", func() (bool, error) {
-		msgs := review(t, m.deps.Engine, ingress(t, "frozen", "new", "free.example.com"), nil)
+		msgs := review(t, m.deps.Engine, uniqueHostKind, ingress(t, "frozen", "new", "free.example.com"), nil)
 		return len(msgs) == 1 && strings.Contains(msgs[0], "frozen"), nil
 	})
 	cases := []struct {
@@ -99,7 +103,7 @@ func TestConfigSyncFeedsReferentialPolicy(t *testing.T) {
 			if tc.ns == "team-a" {
 				name = "shop"
 			}
-			if msgs := review(t, m.deps.Engine, ingress(t, tc.ns, name, tc.host), nil); len(msgs) != 0 {
+			if msgs := review(t, m.deps.Engine, uniqueHostKind, ingress(t, tc.ns, name, tc.host), nil); len(msgs) != 0 {
 				t.Errorf("violations = %q, want none", msgs)
 			}
 		})
@@ -111,9 +115,9 @@ func TestConfigSyncFeedsReferentialPolicy(t *testing.T) {
 	spec["sync"] = map[string]any{"syncOnly": []any{map[string]any{"group": "", "version": "v1", "kind": "Namespace"}}}
 	apply(t, c, cfg)
 	eventually(t, "ingresses cleared from the inventory", func() (bool, error) {
-		return len(review(t, m.deps.Engine, ingress(t, "team-b", "copy", "shop.example.com"), teamB)) == 0, nil
+		return len(review(t, m.deps.Engine, uniqueHostKind, ingress(t, "team-b", "copy", "shop.example.com"), teamB)) == 0, nil
 	})
-	if msgs := review(t, m.deps.Engine, ingress(t, "frozen", "new", "free.example.com"), nil); len(msgs) != 1 {
+	if msgs := review(t, m.deps.Engine, uniqueHostKind, ingress(t, "frozen", "new", "free.example.com"), nil); len(msgs) != 1 {
 		t.Errorf("namespaces still synced: violations = %q, want the frozen one", msgs)
 	}
 	if err := c.Delete(context.Background(), cfg); err != nil {

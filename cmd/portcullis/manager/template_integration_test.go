@@ -59,8 +59,12 @@ func TestTemplateConstraintLifecycle(t *testing.T) {
 			return false, err
 		}
 		ready := meta.IsStatusConditionTrue(ct.Status.Conditions, templatesv1.ConditionReady)
-		return ready && ct.Status.Created && len(ct.Status.ByPod) == 1 && ct.Status.ByPod[0].ID == "pod-lifecycle" &&
-			ct.Status.ByPod[0].ObservedGeneration == ct.Generation && ct.Status.ByPod[0].TemplateUID == ct.UID, nil
+		for _, p := range ct.Status.ByPod {
+			if p.ID == "pod-lifecycle" {
+				return ready && ct.Status.Created && p.ObservedGeneration == ct.Generation && p.TemplateUID == ct.UID, nil
+			}
+		}
+		return false, nil
 	})
 
 	apply(t, c, parse(t, requiredLabelsConstraint))
@@ -68,7 +72,7 @@ func TestTemplateConstraintLifecycle(t *testing.T) {
 		return hasConstraint(m.deps.Engine, kind, "must-have-owner"), nil
 	})
 	ns := parse(t, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: no-owner\n")
-	if msgs := review(t, m.deps.Engine, ns, nil); len(msgs) != 1 || !strings.Contains(msgs[0], "owner") {
+	if msgs := review(t, m.deps.Engine, kind, ns, nil); len(msgs) != 1 || !strings.Contains(msgs[0], "owner") {
 		t.Errorf("review of unlabelled namespace = %q, want one violation naming owner", msgs)
 	}
 	eventually(t, "constraint status.byPod enforced", func() (bool, error) {
@@ -79,11 +83,12 @@ func TestTemplateConstraintLifecycle(t *testing.T) {
 			return false, err
 		}
 		pods, _, _ := unstructured.NestedSlice(u.Object, "status", "byPod")
-		if len(pods) != 1 {
-			return false, nil
+		for _, p := range pods {
+			if p := p.(map[string]any); p["id"] == "pod-lifecycle" {
+				return p["enforced"] == true && p["observedGeneration"] == u.GetGeneration(), nil
+			}
 		}
-		p := pods[0].(map[string]any)
-		return p["id"] == "pod-lifecycle" && p["enforced"] == true, nil
+		return false, nil
 	})
 
 	t.Run("listed by the constraints category with columns", func(t *testing.T) {
@@ -163,6 +168,7 @@ func TestTemplateErrorsInStatus(t *testing.T) {
 
 	t.Run("invalid Rego, then fixed", func(t *testing.T) {
 		apply(t, c, parse(t, brokenTemplate))
+		deleteTemplateOnCleanup(t, c, parse(t, brokenTemplate))
 		ct := templateStatus(t, c, "k8sitbroken", metav1.ConditionFalse)
 		cond := meta.FindStatusCondition(ct.Status.Conditions, templatesv1.ConditionReady)
 		if ct.Status.Created || cond.Reason != templatesv1.ReasonCompileFailed {
@@ -186,6 +192,7 @@ func TestTemplateErrorsInStatus(t *testing.T) {
 	t.Run("name differs from kind", func(t *testing.T) {
 		bad := parse(t, strings.Replace(brokenTemplate, "name: k8sitbroken", "name: not-the-kind", 1))
 		apply(t, c, bad)
+		deleteTemplateOnCleanup(t, c, bad)
 		ct := templateStatus(t, c, "not-the-kind", metav1.ConditionFalse)
 		cond := meta.FindStatusCondition(ct.Status.Conditions, templatesv1.ConditionReady)
 		if cond.Reason != templatesv1.ReasonInvalid || len(ct.Status.ByPod) != 1 || len(ct.Status.ByPod[0].Errors) == 0 {
