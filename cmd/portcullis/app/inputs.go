@@ -6,9 +6,11 @@ import (
 
 	"github.com/portcullis-dev/portcullis/engine"
 	"github.com/portcullis-dev/portcullis/engine/load"
+	"github.com/portcullis-dev/portcullis/engine/suite"
 )
 
-// inputs are documents sorted the way `test` and `bench` use them.
+// inputs are documents sorted the way `test` and `bench` use them. Suite
+// documents are dropped.
 type inputs struct {
 	templates   []load.Document
 	constraints []load.Document
@@ -45,7 +47,10 @@ func readInputs(files []string, library string, stdin io.Reader) (*inputs, error
 }
 
 func (in *inputs) add(d load.Document) {
+	group, kind := load.GroupKind(d.Object)
 	switch {
+	case group == suite.Group && kind == suite.Kind:
+		// Test suites next to policies are not objects to review.
 	case load.IsTemplate(d.Object):
 		in.templates = append(in.templates, d)
 	case load.IsConstraint(d.Object):
@@ -84,7 +89,8 @@ func addConstraints(eng *engine.Engine, docs []load.Document) error {
 }
 
 // addInventory puts every object into data.inventory, as gator does, and
-// indexes the Namespaces among them for namespaceSelector.
+// indexes the Namespaces among them for namespaceSelector. Objects without
+// metadata.name (generateName only) are reviewed but cannot be stored.
 func addInventory(eng *engine.Engine, docs []load.Document) (load.Namespaces, error) {
 	nss := load.Namespaces{}
 	for i := range docs {
@@ -93,6 +99,9 @@ func addInventory(eng *engine.Engine, docs []load.Document) (load.Namespaces, er
 		}
 		if err := nss.Add(&docs[i]); err != nil {
 			return nil, err
+		}
+		if _, name := load.Metadata(docs[i].Object); name == "" {
+			continue
 		}
 		if err := eng.AddInventory(docs[i].Object); err != nil {
 			return nil, docs[i].Wrap(fmt.Errorf("adding to inventory: %w", err))
