@@ -18,6 +18,7 @@ commands:
   bin-dir  print the directory that holds (or will hold) the binaries
   run      start a local control plane (or use a reachable cluster) until Ctrl-C;
            anything after -- is run as a command with KUBECONFIG set
+  stop     stop processes a killed "run" left behind in its state dir
 
 Run "portcullis-controlplane <command> -h" for the command's flags.
 `
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = binDirCmd(getenv, stdout)
 	case "run":
 		err = runCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "stop":
+		err = stopCmd(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

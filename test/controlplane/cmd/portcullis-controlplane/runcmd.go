@@ -129,3 +129,18 @@ func relative(path string) string {
 	}
 	return path
 }
+
+// stopCmd stops leftovers of a killed run in the state dir.
+func stopCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("stop", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stateDir := fs.String("state-dir", ".dev", "state directory of the run to clean up")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := controlplane.StopStale(*stateDir); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "no control-plane processes left from %s\n", *stateDir)
+	return nil
+}

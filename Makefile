@@ -1,0 +1,116 @@
+# Portcullis developer entry points. Run `make` (or `make help`) for the list.
+#
+# Everything here is plain `go` underneath; variables in CAPITALS can be
+# overridden on the command line, e.g. `make test PKGS=./engine/...`.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+GO        ?= go
+PKGS      ?= ./...
+BIN_DIR   ?= bin
+DEV_DIR   ?= .dev
+
+# Extra flags for `go test` in `make test`, e.g. TEST_FLAGS=-v or -run=TestX.
+TEST_FLAGS ?=
+
+# Benchmarks: pattern and flags for `make bench`.
+BENCH       ?= .
+BENCH_FLAGS ?= -benchmem
+
+# Fuzzing: every `func FuzzXxx` in a _test.go file runs for FUZZTIME during
+# `make fuzz` (and so `make test`). Set FUZZ_TARGETS to a space-separated list
+# of PKGDIR:FuzzName (e.g. ./engine:FuzzParse) to choose them, or FUZZ=0 to skip.
+FUZZ         ?= 1
+FUZZTIME     ?= 10s
+FUZZ_TARGETS ?=
+
+# controller-tools v0.21.x is the release built against Kubernetes 1.36.
+CONTROLLER_TOOLS_VERSION ?= v0.21.0
+CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+
+# Local control-plane tool (builds etcd/kube-apiserver/kubectl, runs them).
+CONTROLPLANE := $(BIN_DIR)/portcullis-controlplane
+# `make run RUN_CMD="..."` runs a command against the cluster with KUBECONFIG set;
+# RUN_FLAGS go to the tool (e.g. RUN_FLAGS="-local -port 6443").
+RUN_CMD   ?=
+RUN_FLAGS ?=
+
+.PHONY: help
+help: ## Show this list of targets.
+	@echo "Usage: make <target> [VAR=value ...]"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+##@ Build
+
+.PHONY: build
+build: ## Build the portcullis binary into bin/portcullis.
+	$(GO) build -o $(BIN_DIR)/portcullis ./cmd/portcullis
+
+.PHONY: controlplane
+controlplane: controlplane-tool ## Build (or reuse cached) etcd, kube-apiserver and kubectl for tests.
+	@$(CONTROLPLANE) build >/dev/null
+
+.PHONY: controlplane-tool
+controlplane-tool: ## Build bin/portcullis-controlplane (the control-plane builder/runner).
+	@$(GO) build -o $(CONTROLPLANE) ./test/controlplane/cmd/portcullis-controlplane
+
+.PHONY: generate
+generate: manifests ## Generate deepcopy code, then CRDs and RBAC (controller-gen).
+	$(CONTROLLER_GEN) object paths=./apis/...
+
+.PHONY: manifests
+manifests: ## Generate CRDs into config/crd/bases and RBAC into config/rbac.
+	$(CONTROLLER_GEN) crd rbac:roleName=portcullis-manager paths=./apis/... paths=./controllers/... \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+##@ Check
+
+.PHONY: fmt
+fmt: ## Format all Go code of the product module.
+	$(GO) fmt $(PKGS)
+
+.PHONY: vet
+vet: ## Run go vet on the product module.
+	$(GO) vet $(PKGS)
+
+.PHONY: test
+test: controlplane ## Build control-plane binaries, vet, run all tests, then short fuzzing.
+	$(GO) vet $(PKGS)
+	$(GO) test $(TEST_FLAGS) $(PKGS)
+	@if [ "$(FUZZ)" != 0 ]; then $(MAKE) --no-print-directory fuzz; fi
+
+.PHONY: fuzz
+fuzz: ## Run each Fuzz* test for FUZZTIME (FUZZ_TARGETS=dir:FuzzName ... to choose).
+	@targets="$(FUZZ_TARGETS)"; \
+	if [ -z "$$targets" ]; then \
+		targets=$$(grep -rEo --include='*_test.go' --exclude-dir=.git --exclude-dir=testdata --exclude-dir=$(DEV_DIR) \
+			'^func Fuzz[A-Za-z0-9_]*' . | sed -E 's#^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)$$#\1:\2#' | sort -u); \
+	fi; \
+	if [ -z "$$targets" ]; then echo "fuzz: no Fuzz* tests found"; exit 0; fi; \
+	for target in $$targets; do \
+		dir=$${target%%:*}; name=$${target##*:}; \
+		echo "fuzz: $$dir $$name for $(FUZZTIME)"; \
+		$(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) "$$dir"; \
+	done
+
+.PHONY: bench
+bench: ## Run benchmarks (BENCH=regexp, PKGS=./engine/... to narrow).
+	$(GO) test -run='^$$' -bench='$(BENCH)' $(BENCH_FLAGS) $(PKGS)
+
+##@ Run
+
+.PHONY: run
+run: controlplane-tool ## Use the reachable cluster, or run a local control plane in .dev/ until Ctrl-C.
+	$(CONTROLPLANE) run -state-dir $(DEV_DIR) $(RUN_FLAGS) $(if $(strip $(RUN_CMD)),-- $(RUN_CMD))
+
+.PHONY: stop
+stop: controlplane-tool ## Stop control-plane processes a killed `make run` left behind.
+	$(CONTROLPLANE) stop -state-dir $(DEV_DIR)
+
+.PHONY: clean
+clean: ## Remove bin/, dist/ and .dev/ (stopping leftovers first). Cached binaries stay.
+	@if [ -x $(CONTROLPLANE) ] && [ -d $(DEV_DIR) ]; then $(CONTROLPLANE) stop -state-dir $(DEV_DIR); fi
+	rm -rf $(BIN_DIR) dist $(DEV_DIR)
