@@ -18,15 +18,37 @@ func WriteGo(w io.Writer, r *Report, verbose bool) error {
 	for i := range r.Suites {
 		p.suite(&r.Suites[i])
 	}
-	if r.Failed() {
-		fmt.Fprintln(bw, "FAIL")
-	} else {
-		fmt.Fprintln(bw, "PASS")
-	}
+	writeVerdict(bw, r.Failed())
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
+}
+
+// WriteSuite writes one suite's part of WriteGo's output, so that callers
+// can print each suite as soon as it has run; WriteVerdict ends the output.
+func WriteSuite(w io.Writer, s *SuiteResult, verbose bool) error {
+	bw := bufio.NewWriter(w)
+	(&goPrinter{w: bw, verbose: verbose}).suite(s)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+// WriteVerdict writes the final PASS or FAIL line.
+func WriteVerdict(w io.Writer, failed bool) error {
+	if _, err := writeVerdict(w, failed); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	return nil
+}
+
+func writeVerdict(w io.Writer, failed bool) (int, error) {
+	if failed {
+		return fmt.Fprintln(w, "FAIL")
+	}
+	return fmt.Fprintln(w, "PASS")
 }
 
 type goPrinter struct {

@@ -156,3 +156,20 @@ var cmpSorted = cmp.Transformer("sort", func(in []string) []string {
 	}
 	return out
 })
+
+// BenchmarkRun measures `portcullis verify` on the example suites: template
+// compilation per test plus every case's review.
+//
+//	go test ./engine/suite -run '^$' -bench Run -benchmem
+func BenchmarkRun(b *testing.B) {
+	suites, err := Find([]string{"testdata/pass/..."})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := RunSuites(ctx, suites, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

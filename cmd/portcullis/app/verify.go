@@ -22,20 +22,41 @@ status is 1 when any case fails.`,
   portcullis verify -v --run 'required-labels//missing' library/general/requiredlabels`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			report, err := suite.Run(cmd.Context(), args, suite.Options{Run: run})
-			if err != nil {
-				return err
-			}
-			if err := suite.WriteGo(cmd.OutOrStdout(), report, verbose); err != nil {
-				return err
-			}
-			if report.Failed() {
-				return ErrFailed
-			}
-			return nil
+			return verify(cmd, args, suite.Options{Run: run}, verbose)
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every test and case, not only failures")
 	cmd.Flags().StringVar(&run, "run", "", "run only tests and cases matching REGEX, or TEST_REGEX//CASE_REGEX")
 	return cmd
+}
+
+// verify runs suites one at a time, printing each as soon as it is done, as
+// `go test` prints packages.
+func verify(cmd *cobra.Command, paths []string, opts suite.Options, verbose bool) error {
+	suites, err := suite.Find(paths)
+	if err != nil {
+		return err
+	}
+	if _, err := suite.NewFilter(opts.Run); err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	failed := false
+	for _, s := range suites {
+		report, err := suite.RunSuites(cmd.Context(), []*suite.Suite{s}, opts)
+		if err != nil {
+			return err
+		}
+		if err := suite.WriteSuite(out, &report.Suites[0], verbose); err != nil {
+			return err
+		}
+		failed = failed || report.Failed()
+	}
+	if err := suite.WriteVerdict(out, failed); err != nil {
+		return err
+	}
+	if failed {
+		return ErrFailed
+	}
+	return nil
 }
