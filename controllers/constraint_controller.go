@@ -25,6 +25,9 @@ type ConstraintReconciler struct {
 	Engine  ConstraintEngine
 	Tracker *ReadyTracker
 	PodName string
+	// SkipStatus leaves constraint status alone, for pods that do not run
+	// the status operation.
+	SkipStatus bool
 }
 
 // +kubebuilder:rbac:groups=constraints.gatekeeper.sh,resources=*,verbs=get;list;watch

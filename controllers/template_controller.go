@@ -31,6 +31,9 @@ type TemplateReconciler struct {
 	Tracker *ReadyTracker
 	// PodName identifies this pod in status.byPod.
 	PodName string
+	// SkipStatus leaves template status alone, for pods that do not run
+	// the status operation.
+	SkipStatus bool
 
 	mu sync.Mutex
 	// kinds maps the name of each template in the engine to its kind.

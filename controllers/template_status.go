@@ -83,6 +83,9 @@ func (s *templateStatus) setCondition(status metav1.ConditionStatus, reason, msg
 // writeStatus patches this pod's byPod entry, created and conditions, with
 // optimistic locking so other pods' entries are not lost.
 func (r *TemplateReconciler) writeStatus(ctx context.Context, ct *templatesv1.ConstraintTemplate, s *templateStatus) error {
+	if r.SkipStatus {
+		return nil
+	}
 	base := ct.DeepCopy()
 	ct.Status.ByPod = upsertTemplatePod(ct.Status.ByPod, s.entry)
 	if s.created != nil {
@@ -133,7 +136,7 @@ func astErrors(errs ast.Errors) []templatesv1.CreateCRDError {
 	out := make([]templatesv1.CreateCRDError, 0, len(errs))
 	for _, e := range errs {
 		se := templatesv1.CreateCRDError{Code: e.Code, Message: e.Message}
-		if e.Location != nil {
+		if e.Location != nil && e.Location.Row > 0 {
 			se.Location = fmt.Sprintf("%d:%d", e.Location.Row, e.Location.Col)
 		}
 		out = append(out, se)

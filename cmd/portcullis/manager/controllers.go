@@ -22,12 +22,13 @@ func setupControllers(mgr ctrl.Manager, deps *Deps) error {
 		Cache: mgr.GetCache(),
 		NewReconciler: func(kind string) reconcile.Reconciler {
 			return &controllers.ConstraintReconciler{
-				Kind:    kind,
-				Reader:  mgr.GetCache(),
-				Client:  mgr.GetClient(),
-				Engine:  deps.Engine,
-				Tracker: deps.Tracker,
-				PodName: deps.Options.PodName,
+				Kind:       kind,
+				Reader:     mgr.GetCache(),
+				Client:     mgr.GetClient(),
+				Engine:     deps.Engine,
+				Tracker:    deps.Tracker,
+				PodName:    deps.Options.PodName,
+				SkipStatus: !deps.Options.Runs(OperationStatus),
 			}
 		},
 	}
@@ -51,11 +52,12 @@ func setupControllers(mgr ctrl.Manager, deps *Deps) error {
 		}
 	}
 	templates := &controllers.TemplateReconciler{
-		Client:  mgr.GetClient(),
-		Engine:  deps.Engine,
-		Watches: watches,
-		Tracker: deps.Tracker,
-		PodName: deps.Options.PodName,
+		Client:     mgr.GetClient(),
+		Engine:     deps.Engine,
+		Watches:    watches,
+		Tracker:    deps.Tracker,
+		PodName:    deps.Options.PodName,
+		SkipStatus: !deps.Options.Runs(OperationStatus),
 	}
 	if err := templates.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up template controller: %w", err)
