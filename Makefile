@@ -63,8 +63,8 @@ generate: manifests ## Generate deepcopy code, then CRDs and RBAC (controller-ge
 
 .PHONY: manifests
 manifests: ## Generate CRDs into config/crd/bases and RBAC into config/rbac.
-	$(CONTROLLER_GEN) crd rbac:roleName=portcullis-manager paths=./apis/... paths=./controllers/... \
-		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) crd:crdVersions=v1 paths=./apis/... output:crd:dir=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=portcullis-manager-role paths=./controllers/... output:rbac:dir=config/rbac
 
 ##@ Check
 
