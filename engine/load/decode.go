@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -31,7 +32,7 @@ func Read(r io.Reader, name string) ([]Document, error) {
 			return nil, err
 		}
 		if ok {
-			docs = append(docs, doc)
+			docs = append(docs, expandList(doc)...)
 		}
 	}
 }
@@ -215,4 +216,32 @@ func child(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// expandList replaces a List document (kind List, or a kind ending in List
+// such as PodList, whose items are all objects with a kind), as printed by
+// `kubectl get -o yaml`, by its items.
+func expandList(d Document) []Document {
+	kind, _ := d.Object["kind"].(string)
+	items, ok := d.Object["items"].([]any)
+	if !strings.HasSuffix(kind, "List") || !ok {
+		return []Document{d}
+	}
+	nodes := child(d.root, "items")
+	out := make([]Document, 0, len(items))
+	for i, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			return []Document{d}
+		}
+		if _, ok := obj["kind"].(string); !ok {
+			return []Document{d}
+		}
+		n := nodes.Content[i]
+		if n.Kind == yaml.AliasNode {
+			n = n.Alias
+		}
+		out = append(out, Document{File: d.File, Index: d.Index, Item: i + 1, Line: n.Line, Object: obj, root: n})
+	}
+	return out
 }

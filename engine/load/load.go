@@ -25,6 +25,9 @@ type Document struct {
 	File string
 	// Index is the 1-based position of the document within its file.
 	Index int
+	// Item is the 1-based position of the object in the items of a List
+	// document (kind List or *List), or 0 for a document of its own.
+	Item int
 	// Line is the 1-based line on which the document starts.
 	Line int
 	// Object is the decoded document.
@@ -37,6 +40,7 @@ type Document struct {
 type Error struct {
 	File  string
 	Index int // 0 when the problem is not in one document
+	Item  int // 0 unless the problem is in an item of a List
 	Line  int // 0 when unknown
 	Err   error
 }
@@ -46,6 +50,9 @@ func (e *Error) Error() string {
 	b.WriteString(e.File)
 	if e.Index > 0 {
 		fmt.Fprintf(&b, ": document %d", e.Index)
+	}
+	if e.Item > 0 {
+		fmt.Fprintf(&b, " item %d", e.Item)
 	}
 	if e.Line > 0 {
 		fmt.Fprintf(&b, " (line %d)", e.Line)
@@ -60,7 +67,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error that locates the document d, wrapping the
 // formatted error.
 func (d *Document) Errorf(format string, args ...any) error {
-	return &Error{File: d.File, Index: d.Index, Line: d.Line, Err: fmt.Errorf(format, args...)}
+	return &Error{File: d.File, Index: d.Index, Item: d.Item, Line: d.Line, Err: fmt.Errorf(format, args...)}
 }
 
 // Wrap returns an *Error that locates err at the document d. It returns nil
@@ -69,7 +76,7 @@ func (d *Document) Wrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &Error{File: d.File, Index: d.Index, Line: d.Line, Err: err}
+	return &Error{File: d.File, Index: d.Index, Item: d.Item, Line: d.Line, Err: err}
 }
 
 // IsYAMLFile reports whether name has an extension this package reads from

@@ -2,6 +2,7 @@ package load
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,5 +164,41 @@ func TestClassify(t *testing.T) {
 		if IsTemplate(tc.obj) != tc.template || IsConstraint(tc.obj) != tc.constraint || IsNamespace(tc.obj) != tc.isNs {
 			t.Errorf("classification of %v wrong", tc.obj)
 		}
+	}
+}
+
+func TestReadList(t *testing.T) {
+	input := `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: a}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: b}
+---
+apiVersion: example.com/v1
+kind: ShoppingList
+items: [milk, eggs]
+`
+	docs, err := Read(strings.NewReader(input), "l.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range docs {
+		_, name := Metadata(d.Object)
+		got = append(got, fmt.Sprintf("%d/%d@%d %v %s", d.Index, d.Item, d.Line, d.Object["kind"], name))
+	}
+	want := []string{"1/1@4 Pod a", "1/2@7 Pod b", "2/0@11 ShoppingList "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("documents (-want +got):\n%s", diff)
+	}
+	if err := docs[1].Errorf("bad"); err.Error() != "l.yaml: document 1 item 2 (line 7): bad" {
+		t.Errorf("item error = %q", err)
+	}
+	if docs[1].LineOf("metadata", "name") != 9 {
+		t.Errorf("LineOf in an item = %d, want 9", docs[1].LineOf("metadata", "name"))
 	}
 }

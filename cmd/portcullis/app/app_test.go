@@ -28,6 +28,27 @@ func run(t *testing.T, stdin string, args ...string) (stdout, stderr string, cod
 	return out.String(), errOut.String(), code
 }
 
+// podList is what `kubectl get pods -o yaml` prints: a List of objects.
+const podList = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: listed
+    namespace: default
+  spec:
+    containers: [{name: c, image: registry.example/c:1}]
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: listed-owned
+    namespace: default
+    labels: {owner: kim}
+  spec:
+    containers: [{name: c, image: registry.example/c:1}]
+`
+
 // secondsRE matches the durations verify prints.
 var secondsRE = regexp.MustCompile(`\d+\.\d{3}s`)
 
@@ -48,6 +69,7 @@ func TestGolden(t *testing.T) {
 		{"test-json", []string{"test", "-f", "testdata/policies", "-f", "testdata/resources", "-o", "json"}, "", 1},
 		{"test-yaml", []string{"test", "-f", "testdata/resources", "--library", "testdata/policies", "-o", "yaml"}, "", 1},
 		{"test-stdin", []string{"test", "-f", "testdata/policies/template.yaml", "-f", "testdata/warn-only", "-f", "-"}, string(resources), 0},
+		{"test-list-stdin", []string{"test", "-f", "testdata/policies", "-f", "-"}, podList, 1},
 		{"test-clean", []string{"test", "-f", "testdata/policies", "-f", "testdata/resources/namespaces.yaml", "-o", "json"}, "", 0},
 	}
 	for _, tc := range tests {
