@@ -76,6 +76,9 @@ func runLocal(ctx context.Context, o runOptions, getenv func(string) string, std
 	plane, err := controlplane.Start(ctx, controlplane.Options{
 		BinDir: binDir, StateDir: stateDir, APIServerPort: o.port, Log: logFile,
 	})
+	if errors.Is(err, controlplane.ErrPortInUse) {
+		return fmt.Errorf("%w; choose another with -port (RUN_FLAGS=\"-port N\" under make)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("%w (process output: %s)", err, logFile.Name())
 	}
