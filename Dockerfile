@@ -1,5 +1,9 @@
-# Portcullis manager image: a static binary on a distroless base.
-# Build: docker build -t portcullis:dev .
+# Portcullis image: one static binary on distroless "static" (no shell, no
+# libc), running as the image's non-root user 65532. The same image runs every
+# role of the install (deploy/gatekeeper.yaml passes `manager --operation=...`).
+#
+# Build with `make docker-build`, which passes the same VERSION and linker
+# flags `make build` uses; a bare `docker build .` gets the defaults below.
 FROM golang:1.26 AS build
 WORKDIR /src
 # Module downloads get their own layer, reused while go.mod/go.sum are unchanged.
@@ -16,7 +20,11 @@ COPY library/ library/
 COPY webhook/ webhook/
 ARG TARGETOS=linux
 ARG TARGETARCH=amd64
-RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH go build -trimpath -ldflags="-s -w" -o /out/portcullis ./cmd/portcullis
+# VERSION is config/default's image tag; GO_LDFLAGS must match the Makefile's.
+ARG VERSION=dev
+ARG GO_LDFLAGS="-s -w -X github.com/portcullis-dev/portcullis/cmd/portcullis/app.version=${VERSION}"
+RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
+    go build -trimpath -ldflags="${GO_LDFLAGS}" -o /out/portcullis ./cmd/portcullis
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/portcullis /portcullis
