@@ -123,6 +123,7 @@ func BenchmarkReviewWorkloadA(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		r, err := NewAdmissionReview(req, nil)
 		if err != nil {
@@ -133,6 +134,7 @@ func BenchmarkReviewWorkloadA(b *testing.B) {
 			b.Fatalf("review: %v", err)
 		}
 	}
+	cpu.report(b, 1)
 }
 
 // BenchmarkNewAdmissionReview measures building the review of the
@@ -146,11 +148,13 @@ func BenchmarkNewAdmissionReview(b *testing.B) {
 		Object:    runtime.RawExtension{Raw: pod},
 	}
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		if _, err := NewAdmissionReview(req, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b, 1)
 }
 
 // BenchmarkCompile compiles one PSP-style template (with its lib) per
@@ -159,6 +163,7 @@ func BenchmarkCompile(b *testing.B) {
 	templates := pspTemplates(b)
 	e := New(Options{})
 	b.ReportAllocs()
+	cpu := startCPU()
 	i := 0
 	for b.Loop() {
 		if err := e.CompileTemplate(templates[i%len(templates)]); err != nil {
@@ -166,6 +171,7 @@ func BenchmarkCompile(b *testing.B) {
 		}
 		i++
 	}
+	cpu.report(b, 1)
 }
 
 // BenchmarkReviewWorkloadB reviews 1,000 mixed objects (10 kinds, in
@@ -174,7 +180,7 @@ func BenchmarkReviewWorkloadB(b *testing.B) {
 	e, reviews := workloadB(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU()
 	for b.Loop() {
 		for _, r := range reviews {
 			if _, err := e.Review(ctx, r, AuditEnforcementPoint); err != nil {
@@ -183,6 +189,7 @@ func BenchmarkReviewWorkloadB(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(reviews)), "ns/object")
+	cpu.report(b, len(reviews))
 }
 
 // workloadB builds 20 templates, 100 constraints (5 per kind, selecting

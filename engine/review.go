@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -35,64 +33,25 @@ func NewAdmissionReview(req *admissionv1.AdmissionRequest, ns *corev1.Namespace)
 	if req == nil {
 		return nil, errors.New("new admission review: request is nil")
 	}
-	m, err := requestMap(req)
-	if err != nil {
-		return nil, fmt.Errorf("new admission review %s: %w", req.UID, err)
-	}
-	if m["object"] == nil && req.Operation == admissionv1.Delete {
-		m["object"] = m["oldObject"]
-	}
-	value, err := ast.InterfaceToValue(m)
+	in, err := admissionTerm(req)
 	if err != nil {
 		return nil, fmt.Errorf("new admission review %s: %w", req.UID, err)
 	}
 	t := match.Target{
-		Group:     req.Kind.Group,
-		Kind:      req.Kind.Kind,
-		Namespace: req.Namespace,
-		Name:      req.Name,
-		Operation: string(req.Operation),
-		Labels:    labelsOf(m["object"]),
-		OldLabels: labelsOf(m["oldObject"]),
+		Group:        req.Kind.Group,
+		Kind:         req.Kind.Kind,
+		Namespace:    req.Namespace,
+		Name:         req.Name,
+		GenerateName: termMetaString(in.object, "generateName"),
+		Operation:    string(req.Operation),
+		Labels:       termLabels(in.object),
+		OldLabels:    termLabels(in.oldObject),
 	}
 	if t.Name == "" {
-		t.Name = metaString(m["object"], "name")
+		t.Name = termMetaString(in.object, "name")
 	}
-	t.GenerateName = metaString(m["object"], "generateName")
-	setNamespace(&t, ns, m["object"])
-	return &Review{review: ast.NewTerm(value), target: t}, nil
-}
-
-// requestMap returns the JSON form of req as generic values, numbers kept
-// as json.Number.
-func requestMap(req *admissionv1.AdmissionRequest) (map[string]any, error) {
-	r := *req
-	var err error
-	if r.Object.Raw, err = rawOf(r.Object.Raw, r.Object.Object); err != nil {
-		return nil, fmt.Errorf("object: %w", err)
-	}
-	if r.OldObject.Raw, err = rawOf(r.OldObject.Raw, r.OldObject.Object); err != nil {
-		return nil, fmt.Errorf("oldObject: %w", err)
-	}
-	raw, err := json.Marshal(&r)
-	if err != nil {
-		return nil, fmt.Errorf("encode request: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode request: %w", err)
-	}
-	return m, nil
-}
-
-// rawOf returns raw, or the JSON of obj when raw is empty.
-func rawOf(raw []byte, obj any) ([]byte, error) {
-	if len(raw) > 0 || obj == nil {
-		return raw, nil
-	}
-	return json.Marshal(obj)
+	setNamespace(&t, ns, t.Labels, !ast.NullTerm().Equal(in.object))
+	return &Review{review: in.review, target: t}, nil
 }
 
 // NewAuditReview builds a review of an existing object, with kind, name and
@@ -135,16 +94,17 @@ func NewAuditReview(obj map[string]any, ns *corev1.Namespace) (*Review, error) {
 		Labels:    labelsOf(obj),
 	}
 	t.GenerateName = metaString(obj, "generateName")
-	setNamespace(&t, ns, obj)
+	setNamespace(&t, ns, t.Labels, true)
 	return &Review{review: ast.NewTerm(value), target: t}, nil
 }
 
 // setNamespace fills the namespace labels used by namespaceSelector. A
-// Namespace object is selected by its own labels.
-func setNamespace(t *match.Target, ns *corev1.Namespace, obj any) {
+// Namespace object is its own namespace: ownLabels are its labels and
+// haveObject says whether the object is present.
+func setNamespace(t *match.Target, ns *corev1.Namespace, ownLabels map[string]string, haveObject bool) {
 	if t.Group == "" && t.Kind == "Namespace" {
-		t.NamespaceLabels = labelsOf(obj)
-		t.HaveNamespace = obj != nil
+		t.NamespaceLabels = ownLabels
+		t.HaveNamespace = haveObject
 		return
 	}
 	if ns != nil {
