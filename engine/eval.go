@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 )
@@ -15,6 +16,8 @@ import (
 var (
 	reviewKey = ast.StringTerm("review")
 	paramsKey = ast.StringTerm("parameters")
+	// noMetrics spares each evaluation a fresh metrics registry.
+	noMetrics = metrics.NoOp()
 )
 
 // task is one constraint to evaluate against one review.
@@ -98,7 +101,7 @@ func (t task) eval(ctx context.Context, txn storage.Transaction, r *Review) []Re
 		return []Result{t.failed(fmt.Errorf("match %s %s: %w", t.entry.c.Kind, t.entry.c.Name, t.matchErr))}
 	}
 	input := ast.NewObject([2]*ast.Term{reviewKey, r.review}, [2]*ast.Term{paramsKey, t.entry.params})
-	rs, err := t.tmpl.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn))
+	rs, err := t.tmpl.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalMetrics(noMetrics))
 	if err != nil {
 		return []Result{t.failed(fmt.Errorf("evaluate %s: %w", t.tmpl.tmpl.Name, err))}
 	}
