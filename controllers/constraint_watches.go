@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 
@@ -19,9 +18,6 @@ import (
 	"github.com/portcullis-dev/portcullis/controllers/constraintcrd"
 )
 
-// errWatchesNotStarted means the manager has not started the watches yet.
-var errWatchesNotStarted = errors.New("constraint watches not started yet")
-
 // ConstraintWatches runs one controller per constraint kind, started when
 // the kind's CRD is established and stopped when its template goes away,
 // without restarting the manager. Add it to the manager as a Runnable.
@@ -31,8 +27,8 @@ type ConstraintWatches struct {
 	// NewReconciler builds the reconciler for one kind.
 	NewReconciler func(kind string) reconcile.Reconciler
 
+	life    lifetime
 	mu      sync.Mutex
-	ctx     context.Context
 	running map[string]*kindWatch
 }
 
@@ -40,17 +36,9 @@ type kindWatch struct {
 	cancel context.CancelFunc
 }
 
-// Start records the manager's context for the controllers it starts later
-// and blocks until the manager stops.
+// Start blocks until the manager stops, then stops every kind's controller.
 func (w *ConstraintWatches) Start(ctx context.Context) error {
-	w.mu.Lock()
-	w.ctx = ctx
-	if w.running == nil {
-		w.running = map[string]*kindWatch{}
-	}
-	w.mu.Unlock()
-	<-ctx.Done()
-	return nil
+	return w.life.run(ctx)
 }
 
 // NeedLeaderElection is false: every pod's engine needs every constraint.
@@ -65,11 +53,12 @@ func (w *ConstraintWatches) Running(kind string) bool {
 }
 
 // Ensure starts the controller for kind if it is not running.
-func (w *ConstraintWatches) Ensure(kind string) error {
+func (w *ConstraintWatches) Ensure(ctx context.Context, kind string) error {
+	log := ctrl.LoggerFrom(ctx).WithValues(logKeyKind, kind)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.ctx == nil {
-		return errWatchesNotStarted
+	if w.running == nil {
+		w.running = map[string]*kindWatch{}
 	}
 	if _, ok := w.running[kind]; ok {
 		return nil
@@ -78,6 +67,7 @@ func (w *ConstraintWatches) Ensure(kind string) error {
 		Reconciler:         w.NewReconciler(kind),
 		SkipNameValidation: ptr.To(true),
 		NeedLeaderElection: ptr.To(false),
+		Logger:             log,
 	})
 	if err != nil {
 		return err
@@ -90,10 +80,10 @@ func (w *ConstraintWatches) Ensure(kind string) error {
 	if err := c.Watch(src); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(w.ctx)
+	runCtx, cancel := context.WithCancel(ctrl.LoggerInto(w.life.context(), log))
 	kw := &kindWatch{cancel: cancel}
 	w.running[kind] = kw
-	go w.run(ctx, kind, kw, c)
+	go w.run(runCtx, kind, kw, c)
 	return nil
 }
 
@@ -101,7 +91,7 @@ func (w *ConstraintWatches) Ensure(kind string) error {
 // a later Ensure can start it again.
 func (w *ConstraintWatches) run(ctx context.Context, kind string, kw *kindWatch, c controller.Controller) {
 	if err := c.Start(ctx); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "constraint controller stopped", logKeyKind, kind)
+		ctrl.LoggerFrom(ctx).Error(err, "constraint controller stopped")
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -28,19 +28,14 @@ type Syncer struct {
 	Tracker  *ReadyTracker
 	Excluder *NamespaceExcluder
 
+	life  lifetime
 	mu    sync.Mutex
-	ctx   context.Context
 	kinds map[schema.GroupVersionKind]*syncedKind
 }
 
-// Start records the manager's context for the informers it starts later and
-// blocks until the manager stops.
+// Start blocks until the manager stops, then stops every informer.
 func (s *Syncer) Start(ctx context.Context) error {
-	s.mu.Lock()
-	s.ctx = ctx
-	s.mu.Unlock()
-	<-ctx.Done()
-	return nil
+	return s.life.run(ctx)
 }
 
 // NeedLeaderElection is false: every pod's engine needs the inventory.
@@ -64,9 +59,6 @@ func (s *Syncer) Kinds() []schema.GroupVersionKind {
 func (s *Syncer) SetKinds(ctx context.Context, want []schema.GroupVersionKind) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ctx == nil {
-		return fmt.Errorf("syncer not started yet")
-	}
 	if s.kinds == nil {
 		s.kinds = map[schema.GroupVersionKind]*syncedKind{}
 	}
@@ -86,7 +78,7 @@ func (s *Syncer) SetKinds(ctx context.Context, want []schema.GroupVersionKind) e
 		if _, ok := s.kinds[gvk]; ok {
 			continue
 		}
-		k, err := s.start(gvk)
+		k, err := s.start(ctx, gvk)
 		if err != nil {
 			s.Tracker.Observe(SyncKey(gvk))
 			errs = append(errs, fmt.Errorf("sync %s: %w", gvk, err))
@@ -107,17 +99,17 @@ func (s *Syncer) Refilter() {
 	}
 }
 
-func (s *Syncer) start(gvk schema.GroupVersionKind) (*syncedKind, error) {
+func (s *Syncer) start(reqCtx context.Context, gvk schema.GroupVersionKind) (*syncedKind, error) {
 	mapping, err := s.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
 		return nil, fmt.Errorf("map kind to resource: %w", err)
 	}
-	ctx, cancel := context.WithCancel(s.ctx)
+	ctx, cancel := context.WithCancel(ctrl.LoggerInto(s.life.context(), ctrl.LoggerFrom(reqCtx)))
 	k := &syncedKind{
 		gvk:      gvk,
 		engine:   s.Engine,
 		excluded: func(ns string) bool { return s.Excluder.IsExcluded(configv1alpha1.ProcessSync, ns) },
-		log:      ctrl.LoggerFrom(ctx).WithValues(logKeyGVK, gvk.String()),
+		log:      ctrl.LoggerFrom(reqCtx).WithValues(logKeyGVK, gvk.String()),
 		objects:  map[string]*unstructured.Unstructured{},
 		loaded:   map[string]bool{},
 		cancel:   cancel,

@@ -100,7 +100,7 @@ func (r *TemplateReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_
 		st.pending()
 		return ctrl.Result{}, nil
 	}
-	if err := r.Watches.Ensure(tmpl.Kind); err != nil {
+	if err := r.Watches.Ensure(ctx, tmpl.Kind); err != nil {
 		return ctrl.Result{}, fmt.Errorf("watch constraints: %w", err)
 	}
 	st.ready()
