@@ -1,0 +1,66 @@
+package manager
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+)
+
+func TestOptionsFromEnvAndFlags(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		// want holds the fields this case checks.
+		want Options
+	}{
+		{
+			name: "defaults",
+			env:  map[string]string{"POD_NAME": "p-1"},
+			want: Options{Namespace: DefaultNamespace, PodName: "p-1", MetricsAddr: ":8888", HealthAddr: ":9090", LogLevel: "info"},
+		},
+		{
+			name: "environment",
+			env:  map[string]string{"POD_NAME": "p-2", "POD_NAMESPACE": "policy"},
+			want: Options{Namespace: "policy", PodName: "p-2", MetricsAddr: ":8888", HealthAddr: ":9090", LogLevel: "info"},
+		},
+		{
+			name: "flags win over environment",
+			env:  map[string]string{"POD_NAME": "p-3", "POD_NAMESPACE": "policy"},
+			args: []string{"--namespace=other", "--pod-name=p-flag", "--metrics-bind-address=0", "--health-probe-bind-address=:1", "--leader-elect", "--log-level=debug"},
+			want: Options{Namespace: "other", PodName: "p-flag", MetricsAddr: "0", HealthAddr: ":1", LeaderElect: true, LogLevel: "debug"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewOptions(func(k string) string { return tc.env[k] })
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			o.AddFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			got := Options{Namespace: o.Namespace, PodName: o.PodName, MetricsAddr: o.MetricsAddr, HealthAddr: o.HealthAddr, LeaderElect: o.LeaderElect, LogLevel: o.LogLevel}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+			if fs.Lookup("kubeconfig") == nil {
+				t.Error("--kubeconfig not registered")
+			}
+		})
+	}
+}
+
+func TestCommandRefusesBadLogLevel(t *testing.T) {
+	cmd := NewCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs([]string{"--log-level=loud"})
+	err := cmd.Execute()
+	if err == nil || !strings.Contains(err.Error(), "log level") {
+		t.Fatalf("Execute = %v, want a log level error", err)
+	}
+}
