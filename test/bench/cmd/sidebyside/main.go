@@ -1,0 +1,140 @@
+// Command sidebyside runs the Portcullis vs Gatekeeper comparisons and
+// writes results.md and results.json into -out. Run it from test/bench.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portcullis-dev/portcullis/test/bench"
+)
+
+type options struct {
+	libraryDir string
+	outDir     string
+	rounds     int
+	benchtime  string
+	iterations int
+	skipCLI    bool
+}
+
+func main() {
+	testing.Init()
+	var o options
+	flag.StringVar(&o.libraryDir, "library", filepath.Join("..", "..", "library"), "Portcullis library directory")
+	flag.StringVar(&o.outDir, "out", "results", "directory for results.md and results.json")
+	flag.IntVar(&o.rounds, "rounds", 3, "alternating benchmark rounds per system and object")
+	flag.StringVar(&o.benchtime, "benchtime", "1s", "time per benchmark round")
+	flag.IntVar(&o.iterations, "iterations", 200, "iterations for the bench CLIs")
+	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "sidebyside:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	if err := flag.Set("test.benchtime", o.benchtime); err != nil {
+		return fmt.Errorf("benchtime: %w", err)
+	}
+	w, err := bench.LoadWorkload(o.libraryDir, "testdata")
+	if err != nil {
+		return err
+	}
+	res := &bench.Results{Machine: bench.ThisMachine(time.Now())}
+	if res.Engine, err = compareEngines(ctx, w, o.rounds); err != nil {
+		return err
+	}
+	if !o.skipCLI {
+		if err := compareCLIs(ctx, w, o, res); err != nil {
+			return err
+		}
+	}
+	return write(o.outDir, res)
+}
+
+func compareEngines(ctx context.Context, w *bench.Workload, rounds int) ([]bench.EngineRow, error) {
+	g, err := bench.NewGatekeeper(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	p, err := bench.NewPortcullis(w)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(os.Stderr, "sidebyside: engine comparison")
+	return bench.CompareEngines(ctx, w, []bench.Reviewer{g, p}, rounds)
+}
+
+// compareCLIs runs gator bench (Rego engine) and portcullis bench on the
+// same workload directory (templates adapted for Gatekeeper in its copy).
+func compareCLIs(ctx context.Context, w *bench.Workload, o options, res *bench.Results) error {
+	tmp, err := os.MkdirTemp("", "portcullis-bench-")
+	if err != nil {
+		return fmt.Errorf("workload dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	n := strconv.Itoa(o.iterations)
+	runs := []struct {
+		system string
+		bin    bench.Binary
+		args   func(dir string) []string
+	}{
+		{"gatekeeper", bench.Gator, func(dir string) []string {
+			return []string{"bench", "-f", dir, "-e", "rego", "-n", n, "--warmup", "10", "--memory", "-o", "json"}
+		}},
+		{"portcullis", bench.PortcullisCLI, func(dir string) []string {
+			return []string{"bench", "-f", dir, "--iterations", n, "--warmup", "10", "-o", "json"}
+		}},
+	}
+	res.CLI, res.CLICommands = map[string]*bench.CLIResult{}, map[string]string{}
+	for _, r := range runs {
+		fmt.Fprintf(os.Stderr, "sidebyside: %s bench CLI\n", r.system)
+		bin, err := r.bin.Ensure(ctx, ".")
+		if err != nil {
+			return err
+		}
+		dir := filepath.Join(tmp, r.system)
+		if err := bench.WriteWorkloadDir(w, dir, r.system == "gatekeeper"); err != nil {
+			return err
+		}
+		args := r.args(dir)
+		out, _, err := bench.RunCLI(ctx, bin, args...)
+		if err != nil {
+			return err
+		}
+		res.CLI[r.system] = out
+		res.CLICommands[r.system] = r.bin.Name + " " + strings.ReplaceAll(strings.Join(args, " "), tmp, "$WORKLOAD")
+	}
+	return nil
+}
+
+func write(dir string, res *bench.Results) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("results dir: %w", err)
+	}
+	raw, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode results: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, "results.md"))
+	if err != nil {
+		return fmt.Errorf("write results: %w", err)
+	}
+	defer f.Close()
+	res.WriteMarkdown(f)
+	res.WriteMarkdown(os.Stdout)
+	return nil
+}
