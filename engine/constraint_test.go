@@ -213,6 +213,9 @@ func TestAddConstraintErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if err := e.ValidateConstraint(tc.c); err == nil {
+				t.Error("ValidateConstraint succeeded, want an error")
+			}
 			err := e.AddConstraint(tc.c)
 			if err == nil {
 				t.Fatal("AddConstraint succeeded, want an error")
@@ -227,5 +230,12 @@ func TestAddConstraintErrors(t *testing.T) {
 	}
 	if n := len(e.Constraints()); n != 0 {
 		t.Errorf("%d constraints stored after failures, want 0", n)
+	}
+	good := &Constraint{Kind: "K8sDemo", Name: "ok"}
+	if err := e.ValidateConstraint(good); err != nil {
+		t.Errorf("ValidateConstraint(good) = %v", err)
+	}
+	if n := len(e.Constraints()); n != 0 {
+		t.Errorf("ValidateConstraint stored the constraint")
 	}
 }

@@ -123,6 +123,21 @@ func (e *Engine) AddConstraint(c *Constraint) error {
 	return nil
 }
 
+// ValidateConstraint checks c as AddConstraint would (template present,
+// enforcement actions, match, parameters) without storing it; for
+// admission validation of constraints.
+func (e *Engine) ValidateConstraint(c *Constraint) error {
+	if _, err := newConstraintEntry(c); err != nil {
+		return fmt.Errorf("validate constraint %s/%s: %w", c.Kind, c.Name, err)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if _, ok := e.byKind[c.Kind]; !ok {
+		return fmt.Errorf("validate constraint %s/%s: %w", c.Kind, c.Name, ErrNoTemplate)
+	}
+	return nil
+}
+
 // RemoveConstraint removes a constraint; removing an absent one is a no-op.
 func (e *Engine) RemoveConstraint(kind, name string) {
 	e.mu.Lock()
