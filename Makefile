@@ -97,8 +97,8 @@ fuzz: ## Run each Fuzz* test for FUZZTIME (FUZZ_TARGETS=dir:FuzzName ... to choo
 	done
 
 .PHONY: bench
-bench: ## Run benchmarks (BENCH=regexp, PKGS=./engine/... to narrow).
-	$(GO) test -run='^$$' -bench='$(BENCH)' $(BENCH_FLAGS) $(PKGS)
+bench: ## Side-by-side benchmarks against upstream Gatekeeper; results in test/bench/results/.
+	cd test/bench && $(GO) run ./cmd/sidebyside -out results
 
 ##@ Run
 
