@@ -2,9 +2,12 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -31,6 +34,9 @@ type ConstraintWatches struct {
 	mu      sync.Mutex
 	running map[string]*kindWatch
 }
+
+// restartDelay is the pause before a failed constraint controller is restarted.
+const restartDelay = 5 * time.Second
 
 type kindWatch struct {
 	cancel context.CancelFunc
@@ -63,21 +69,8 @@ func (w *ConstraintWatches) Ensure(ctx context.Context, kind string) error {
 	if _, ok := w.running[kind]; ok {
 		return nil
 	}
-	c, err := controller.NewUnmanaged("constraint-"+strings.ToLower(kind), controller.Options{
-		Reconciler:         w.NewReconciler(kind),
-		SkipNameValidation: ptr.To(true),
-		NeedLeaderElection: ptr.To(false),
-		Logger:             log,
-	})
+	c, err := w.newController(kind, log)
 	if err != nil {
-		return err
-	}
-	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(constraintcrd.GVK(kind))
-	src := source.Kind(w.Cache, obj,
-		&handler.TypedEnqueueRequestForObject[*unstructured.Unstructured]{},
-		predicate.TypedGenerationChangedPredicate[*unstructured.Unstructured]{})
-	if err := c.Watch(src); err != nil {
 		return err
 	}
 	runCtx, cancel := context.WithCancel(ctrl.LoggerInto(w.life.context(), log))
@@ -87,16 +80,53 @@ func (w *ConstraintWatches) Ensure(ctx context.Context, kind string) error {
 	return nil
 }
 
-// run runs one kind's controller and forgets it if it stops on its own, so
-// a later Ensure can start it again.
-func (w *ConstraintWatches) run(ctx context.Context, kind string, kw *kindWatch, c controller.Controller) {
-	if err := c.Start(ctx); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "constraint controller stopped")
+// newController builds an unstarted controller watching kind.
+func (w *ConstraintWatches) newController(kind string, log logr.Logger) (controller.Controller, error) {
+	c, err := controller.NewUnmanaged("constraint-"+strings.ToLower(kind), controller.Options{
+		Reconciler:         w.NewReconciler(kind),
+		SkipNameValidation: ptr.To(true),
+		NeedLeaderElection: ptr.To(false),
+		Logger:             log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new constraint controller: %w", err)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.running[kind] == kw {
-		delete(w.running, kind)
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(constraintcrd.GVK(kind))
+	src := source.Kind(w.Cache, obj,
+		&handler.TypedEnqueueRequestForObject[*unstructured.Unstructured]{},
+		predicate.TypedGenerationChangedPredicate[*unstructured.Unstructured]{})
+	if err := c.Watch(src); err != nil {
+		return nil, fmt.Errorf("watch constraints: %w", err)
+	}
+	return c, nil
+}
+
+// run runs one kind's controller until Remove or the manager stops it. A
+// controller that stops on its own (its cache never synced, say) is rebuilt
+// and restarted after restartDelay.
+func (w *ConstraintWatches) run(ctx context.Context, kind string, kw *kindWatch, c controller.Controller) {
+	log := ctrl.LoggerFrom(ctx)
+	for {
+		err := c.Start(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		log.Error(err, "constraint controller stopped, restarting")
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(restartDelay):
+		}
+		if c, err = w.newController(kind, log); err != nil {
+			log.Error(err, "constraint controller not restarted")
+			w.mu.Lock()
+			if w.running[kind] == kw {
+				delete(w.running, kind)
+			}
+			w.mu.Unlock()
+			return
+		}
 	}
 }
 
