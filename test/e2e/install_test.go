@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"context"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,9 +15,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,8 +28,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-
-	"github.com/portcullis-dev/portcullis/cmd/portcullis/manager"
 )
 
 // Names the shipped manifest uses.
@@ -147,33 +148,35 @@ func managerArgs(t *testing.T, kubeconfig, certDir string, port, healthPort int)
 	)
 }
 
-// startManager runs `portcullis manager` in this process with args until
-// the returned stop is called, and waits until /readyz answers 200.
-func startManager(t *testing.T, args []string, healthPort int) (stop func()) {
+// managerProcess is `portcullis manager` running as a child process.
+type managerProcess struct {
+	cmd  *exec.Cmd
+	log  *lockedBuffer
+	done chan error
+}
+
+// startManager runs the built binary's `manager` with args until stop is
+// called or the test ends, and waits until /readyz answers 200 when
+// healthPort is not 0.
+func startManager(t *testing.T, binary string, args []string, healthPort int) *managerProcess {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := manager.NewCommand()
-	cmd.SetArgs(args)
-	done := make(chan error, 1)
-	go func() { done <- cmd.ExecuteContext(ctx) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
+	p := &managerProcess{log: &lockedBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(binary, append([]string{"manager"}, args...)...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("start manager: %v", err)
 	}
-	t.Cleanup(stop)
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.stop(t) })
+	if healthPort == 0 {
+		return p
+	}
 	readyz := fmt.Sprintf("http://127.0.0.1:%d/readyz", healthPort)
 	eventually(t, "the manager is ready", func() (bool, string) {
 		select {
-		case err := <-done:
-			done <- err
-			t.Fatalf("manager exited early: %v", err)
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("manager exited early: %v\n%s", err, p.log.String())
 		default:
 		}
 		resp, err := http.Get(readyz)
@@ -183,7 +186,83 @@ func startManager(t *testing.T, args []string, healthPort int) (stop func()) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK, resp.Status
 	})
-	return stop
+	return p
+}
+
+// stop sends SIGTERM, as the kubelet does, and waits for a clean exit.
+func (p *managerProcess) stop(t *testing.T) {
+	t.Helper()
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		if err != nil {
+			t.Errorf("manager exited with %v; log:\n%s", err, p.log.String())
+		}
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("manager ignored SIGTERM for 30s; log:\n%s", p.log.String())
+	}
+}
+
+// forbidden lists the log lines where the API server refused the manager.
+func (p *managerProcess) forbidden() []string {
+	var out []string
+	for _, line := range strings.Split(p.log.String(), "\n") {
+		if strings.Contains(strings.ToLower(line), "forbidden") {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+// lockedBuffer is a bytes.Buffer safe for the process's writers and the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// buildBinary builds cmd/portcullis into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "portcullis")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/portcullis")
+	cmd.Dir = repoRoot(t)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/portcullis: %v\n%s", err, b)
+	}
+	return out
+}
+
+// rotationArgs run the webhook Deployment's flags as shipped, certificate
+// rotation on, with only what running out of cluster needs changed.
+func rotationArgs(t *testing.T, kubeconfig string) []string {
+	t.Helper()
+	return append(shippedArgs(t, "gatekeeper-controller-manager"),
+		"--kubeconfig="+kubeconfig,
+		"--namespace="+systemNamespace,
+		"--pod-name=e2e-rotator",
+		"--cert-dir="+t.TempDir(),
+		"--host=127.0.0.1",
+		fmt.Sprintf("--port=%d", freePort(t)),
+		"--health-probe-bind-address=0",
+		"--metrics-bind-address=0",
+	)
 }
 
 // pointWebhooksAt makes both shipped webhooks call url (+ their path) with

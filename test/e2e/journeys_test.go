@@ -56,10 +56,11 @@ func TestJourneys(t *testing.T) {
 		}
 	})
 
+	binary := buildBinary(t)
 	saKubeconfig := serviceAccountKubeconfig(t, k, e.Config)
 	certDir, caPEM := servingCert(t)
 	port, healthPort := freePort(t), freePort(t)
-	stopManager := startManager(t, managerArgs(t, saKubeconfig, certDir, port, healthPort), healthPort)
+	mgr := startManager(t, binary, managerArgs(t, saKubeconfig, certDir, port, healthPort), healthPort)
 	pointWebhooksAt(t, k, fmt.Sprintf("https://127.0.0.1:%d", port), caPEM)
 	for _, ns := range journeyNamespaces {
 		// The label guard (failurePolicy Fail) answers once the API server
@@ -146,8 +147,30 @@ func TestJourneys(t *testing.T) {
 		out := k.must(t, "", "create", "configmap", "unlabelled", "-n", "warned")
 		wantAll(t, out, "Warning: [warn-configmaps-need-owner] ConfigMap warned/unlabelled:", "configmap/unlabelled created")
 	})
+	t.Run("the shipped RBAC refused the manager nothing", func(t *testing.T) {
+		if lines := mgr.forbidden(); len(lines) > 0 {
+			t.Errorf("the API server refused the manager:\n%s", strings.Join(lines, "\n"))
+		}
+	})
+	t.Run("certificate rotation fills the Secret and both CA bundles", func(t *testing.T) {
+		// Rotation replaces the CA the steps above used, so it runs last.
+		rotator := startManager(t, binary, rotationArgs(t, saKubeconfig), 0)
+		eventually(t, "the Secret's ca.crt is every webhook's caBundle", func() (bool, string) {
+			secret, _ := k.run("", "get", "secret", "gatekeeper-webhook-server-cert", "-n", systemNamespace,
+				"-o", `jsonpath={.data.ca\.crt}`)
+			bundles, _ := k.run("", "get", "validatingwebhookconfiguration", webhookConfig,
+				"-o", `jsonpath={.webhooks[*].clientConfig.caBundle}`)
+			want := strings.TrimSpace(secret + " " + secret)
+			return secret != "" && bundles == want, "secret ca.crt: " + secret + "\ncaBundles: " + bundles +
+				"\nrefused: " + strings.Join(rotator.forbidden(), "\n")
+		})
+		rotator.stop(t)
+		if lines := rotator.forbidden(); len(lines) > 0 {
+			t.Errorf("the API server refused certificate rotation:\n%s", strings.Join(lines, "\n"))
+		}
+	})
 	t.Run("8 uninstall leaves the cluster accepting requests", func(t *testing.T) {
-		uninstall(t, k, stopManager)
+		uninstall(t, k, func() { mgr.stop(t) })
 	})
 }
 
