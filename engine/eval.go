@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 var (
@@ -53,11 +54,16 @@ func (e *Engine) Review(ctx context.Context, r *Review, enforcementPoint string)
 		return nil, fmt.Errorf("review: open transaction: %w", err)
 	}
 	defer e.store.Abort(ctx, txn)
+	// One cancellation for the whole review, fired only if ctx ends,
+	// instead of a watcher goroutine per evaluation.
+	cancel := topdown.NewCancel()
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
 	for _, t := range tasks {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("review: %w", err)
 		}
-		resp.Results = append(resp.Results, t.eval(ctx, txn, r)...)
+		resp.Results = append(resp.Results, t.eval(ctx, txn, cancel, r)...)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("review: %w", err)
@@ -96,12 +102,16 @@ func (e *Engine) plan(r *Review, point string) []task {
 
 // eval runs the template's violation query with this constraint's
 // parameters.
-func (t task) eval(ctx context.Context, txn storage.Transaction, r *Review) []Result {
+func (t task) eval(ctx context.Context, txn storage.Transaction, cancel topdown.Cancel, r *Review) []Result {
 	if t.matchErr != nil {
 		return []Result{t.failed(fmt.Errorf("match %s %s: %w", t.entry.c.Kind, t.entry.c.Name, t.matchErr))}
 	}
 	input := ast.NewObject([2]*ast.Term{reviewKey, r.review}, [2]*ast.Term{paramsKey, t.entry.params})
-	rs, err := t.tmpl.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTransaction(txn), rego.EvalMetrics(noMetrics))
+	rs, err := t.tmpl.query.Eval(ctx,
+		rego.EvalParsedInput(input),
+		rego.EvalTransaction(txn),
+		rego.EvalMetrics(noMetrics),
+		rego.EvalExternalCancel(cancel))
 	if err != nil {
 		return []Result{t.failed(fmt.Errorf("evaluate %s: %w", t.tmpl.tmpl.Name, err))}
 	}
