@@ -71,7 +71,13 @@ func apiSource(t testing.TB, cfg *rest.Config) *APISource {
 // served.
 func installTemplate(t testing.TB, cfg *rest.Config, e *engine.Engine, src string) *engine.Template {
 	t.Helper()
-	tmpl, err := engine.ParseTemplate(parseYAML(t, src).Object)
+	return installTemplateObject(t, cfg, e, parseYAML(t, src))
+}
+
+// installTemplateObject is installTemplate for a decoded template.
+func installTemplateObject(t testing.TB, cfg *rest.Config, e *engine.Engine, obj *unstructured.Unstructured) *engine.Template {
+	t.Helper()
+	tmpl, err := engine.ParseTemplate(obj.Object)
 	if err != nil {
 		t.Fatalf("ParseTemplate: %v", err)
 	}
@@ -109,12 +115,20 @@ func installTemplate(t testing.TB, cfg *rest.Config, e *engine.Engine, src strin
 // into e.
 func installConstraint(t testing.TB, dyn dynamic.Interface, e *engine.Engine, src string) *unstructured.Unstructured {
 	t.Helper()
-	obj := parseYAML(t, src)
+	return installConstraintObject(t, dyn, e, parseYAML(t, src))
+}
+
+// installConstraintObject is installConstraint for a decoded constraint.
+func installConstraintObject(t testing.TB, dyn dynamic.Interface, e *engine.Engine, obj *unstructured.Unstructured) *unstructured.Unstructured {
+	t.Helper()
 	gvr := constraintResource(obj.GetKind())
 	var created *unstructured.Unstructured
 	poll(t, "create constraint "+obj.GetName(), func() (bool, error) {
 		var err error
 		created, err = dyn.Resource(gvr).Create(context.Background(), obj, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			created, err = dyn.Resource(gvr).Get(context.Background(), obj.GetName(), metav1.GetOptions{})
+		}
 		// A freshly established CRD can take a moment to be served.
 		return err == nil, err
 	})
