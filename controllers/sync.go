@@ -110,11 +110,11 @@ func (s *Syncer) start(reqCtx context.Context, gvk schema.GroupVersionKind) (*sy
 		engine:   s.Engine,
 		excluded: func(ns string) bool { return s.Excluder.IsExcluded(configv1alpha1.ProcessSync, ns) },
 		log:      ctrl.LoggerFrom(reqCtx).WithValues(logKeyGVK, gvk.String()),
-		objects:  map[string]*unstructured.Unstructured{},
 		loaded:   map[string]bool{},
 		cancel:   cancel,
 	}
 	inf := dynamicinformer.NewFilteredDynamicInformer(s.Dynamic, mapping.Resource, metav1.NamespaceAll, 0, toolscache.Indexers{}, nil).Informer()
+	k.store = inf.GetStore()
 	if err := inf.SetTransform(dropManagedFields); err != nil {
 		cancel()
 		return nil, fmt.Errorf("set transform: %w", err)

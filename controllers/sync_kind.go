@@ -10,19 +10,19 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
-// syncedKind mirrors one kind into the inventory. It keeps every object it
-// has seen, so that a change of exclusions can add or remove objects
-// without relisting.
+// syncedKind mirrors one kind into the inventory. The informer's store holds
+// the objects, so a change of exclusions can add or remove objects without
+// relisting; syncedKind itself only remembers which keys are loaded.
 type syncedKind struct {
 	gvk      schema.GroupVersionKind
 	engine   InventoryEngine
 	excluded func(namespace string) bool
 	log      logr.Logger
 	cancel   context.CancelFunc
+	store    toolscache.Store
 
-	mu      sync.Mutex
-	objects map[string]*unstructured.Unstructured
-	loaded  map[string]bool
+	mu     sync.Mutex
+	loaded map[string]bool
 	// stopped is set once the kind is no longer synced; late events are dropped.
 	stopped bool
 }
@@ -49,13 +49,12 @@ func (k *syncedKind) upsert(obj any) {
 	if k.stopped {
 		return
 	}
-	key := objectKey(u)
-	k.objects[key] = u
-	k.apply(key, u)
+	k.apply(u)
 }
 
 // apply loads or unloads one object according to the exclusions.
-func (k *syncedKind) apply(key string, u *unstructured.Unstructured) {
+func (k *syncedKind) apply(u *unstructured.Unstructured) {
+	key := objectKey(u)
 	if k.excluded(u.GetNamespace()) {
 		k.unload(key, u)
 		return
@@ -87,19 +86,23 @@ func (k *syncedKind) delete(obj any) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	key := objectKey(u)
-	if old, ok := k.objects[key]; ok {
-		u = old
+	if k.stopped {
+		return
 	}
-	k.unload(key, u)
-	delete(k.objects, key)
+	k.unload(objectKey(u), u)
 }
 
+// refilter re-applies the exclusions to every object in the store.
 func (k *syncedKind) refilter() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for key, u := range k.objects {
-		k.apply(key, u)
+	if k.stopped {
+		return
+	}
+	for _, obj := range k.store.List() {
+		if u, ok := obj.(*unstructured.Unstructured); ok {
+			k.apply(u)
+		}
 	}
 }
 
@@ -112,6 +115,5 @@ func (k *syncedKind) stop() {
 	if err := k.engine.ClearInventoryKind(k.gvk); err != nil {
 		k.log.Error(err, "clear kind from inventory")
 	}
-	k.objects = map[string]*unstructured.Unstructured{}
 	k.loaded = map[string]bool{}
 }
