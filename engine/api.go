@@ -117,6 +117,11 @@ type Options struct {
 	// fail the evaluation, reported as a Result with Err, instead of
 	// leaving the builtin undefined.
 	StrictBuiltinErrors bool
+	// Parallelism is how many goroutines may evaluate the constraints of
+	// one review. 0 or 1 evaluates them in the calling goroutine, which is
+	// best when many reviews run at once; more lowers the latency of a
+	// single review on an otherwise idle machine.
+	Parallelism int
 }
 
 // Result is one violation, or one evaluation error, of one constraint.

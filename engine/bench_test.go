@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -49,9 +51,9 @@ func pspTemplates(t testing.TB) []*Template {
 
 // workloadA returns an engine with the PSP-style templates, one constraint
 // each, and the review of a privileged Pod.
-func workloadA(t testing.TB) (*Engine, *Review) {
+func workloadA(t testing.TB, opts ...Options) (*Engine, *Review) {
 	t.Helper()
-	e := New(Options{})
+	e := New(append(opts, Options{})[0])
 	for _, tmpl := range pspTemplates(t) {
 		if err := e.AddTemplate(tmpl); err != nil {
 			t.Fatal(err)
@@ -108,10 +110,41 @@ func TestWorkloadA(t *testing.T) {
 	}
 }
 
+// TestWorkloadAParallel checks that parallel evaluation gives the same
+// results, in the same order, as serial evaluation.
+func TestWorkloadAParallel(t *testing.T) {
+	serial, r := workloadA(t)
+	parallel, _ := workloadA(t, Options{Parallelism: 3})
+	ctx := context.Background()
+	want, err := serial.Review(ctx, r, WebhookEnforcementPoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		got, err := parallel.Review(ctx, r, WebhookEnforcementPoint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(messages(want.Results), messages(got.Results)); diff != "" {
+			t.Fatalf("parallel results (-serial +parallel):\n%s", diff)
+		}
+	}
+}
+
 // BenchmarkReviewWorkloadA reviews a privileged Pod against 19 PSP-style
 // constraints (one per template), including building the review.
 func BenchmarkReviewWorkloadA(b *testing.B) {
-	e, _ := workloadA(b)
+	benchmarkWorkloadA(b, Options{})
+}
+
+// BenchmarkReviewWorkloadAParallel is Workload A with the constraints of
+// each review spread over both cores.
+func BenchmarkReviewWorkloadAParallel(b *testing.B) {
+	benchmarkWorkloadA(b, Options{Parallelism: 2})
+}
+
+func benchmarkWorkloadA(b *testing.B, opts Options) {
+	e, _ := workloadA(b, opts)
 	pod := toJSON(b, readYAML(b, "bench/privileged-pod.yaml"))
 	req := &admissionv1.AdmissionRequest{
 		UID:       "bench",

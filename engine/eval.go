@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
@@ -49,26 +52,72 @@ func (e *Engine) Review(ctx context.Context, r *Review, enforcementPoint string)
 	if len(tasks) == 0 {
 		return resp, nil
 	}
-	txn, err := e.store.NewTransaction(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("review: open transaction: %w", err)
-	}
-	defer e.store.Abort(ctx, txn)
 	// One cancellation for the whole review, fired only if ctx ends,
 	// instead of a watcher goroutine per evaluation.
 	cancel := topdown.NewCancel()
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	defer stop()
-	for _, t := range tasks {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("review: %w", err)
-		}
-		resp.Results = append(resp.Results, t.eval(ctx, txn, cancel, r)...)
+	results, err := e.run(ctx, cancel, r, tasks)
+	if err != nil {
+		return nil, fmt.Errorf("review: %w", err)
 	}
+	resp.Results = results
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("review: %w", err)
 	}
 	return resp, nil
+}
+
+// run evaluates the tasks, on up to Options.Parallelism goroutines, and
+// returns their results in task order.
+func (e *Engine) run(ctx context.Context, cancel topdown.Cancel, r *Review, tasks []task) ([]Result, error) {
+	workers := min(e.opts.Parallelism, len(tasks))
+	if workers <= 1 {
+		return e.runSerial(ctx, cancel, r, tasks)
+	}
+	perTask := make([][]Result, len(tasks))
+	errs := make([]error, workers)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			// Each worker reads the inventory through its own transaction.
+			txn, err := e.store.NewTransaction(ctx)
+			if err != nil {
+				errs[w] = fmt.Errorf("open transaction: %w", err)
+				return
+			}
+			defer e.store.Abort(ctx, txn)
+			for i := int(next.Add(1) - 1); i < len(tasks) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				perTask[i] = tasks[i].eval(ctx, txn, cancel, r)
+			}
+		})
+	}
+	wg.Wait()
+	if err := cmp.Or(ctx.Err(), errors.Join(errs...)); err != nil {
+		return nil, err
+	}
+	var out []Result
+	for _, res := range perTask {
+		out = append(out, res...)
+	}
+	return out, nil
+}
+
+func (e *Engine) runSerial(ctx context.Context, cancel topdown.Cancel, r *Review, tasks []task) ([]Result, error) {
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open transaction: %w", err)
+	}
+	defer e.store.Abort(ctx, txn)
+	var out []Result
+	for _, t := range tasks {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out = append(out, t.eval(ctx, txn, cancel, r)...)
+	}
+	return out, nil
 }
 
 // plan lists, in constraint order, the constraints that select r and are

@@ -88,9 +88,16 @@ violation[{"msg": "slow"}] {
 }`
 
 func TestContextCancellation(t *testing.T) {
-	e := New(Options{})
+	for _, p := range []int{0, 2} {
+		t.Run(fmt.Sprintf("parallelism %d", p), func(t *testing.T) { testContextCancellation(t, p) })
+	}
+}
+
+func testContextCancellation(t *testing.T, parallelism int) {
+	e := New(Options{Parallelism: parallelism})
 	mustAddTemplate(t, e, regoTemplate("K8sSlow", slowRego))
 	mustAddConstraint(t, e, "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sSlow\nmetadata: {name: slow}")
+	mustAddConstraint(t, e, "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sSlow\nmetadata: {name: slow2}")
 	r, err := NewAdmissionReview(podRequest(t, admissionv1.Create, podYAML, ""), nil)
 	if err != nil {
 		t.Fatal(err)
