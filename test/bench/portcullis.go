@@ -69,3 +69,27 @@ func (p *Portcullis) Review(ctx context.Context, req *admissionv1.AdmissionReque
 	slices.Sort(msgs)
 	return msgs, errors.Join(errs...)
 }
+
+// ViolatedConstraints names the constraints that obj violates, as
+// Portcullis's engine sees it.
+func (p *Portcullis) ViolatedConstraints(ctx context.Context, obj map[string]any) ([]string, error) {
+	req, err := AdmissionRequest(obj)
+	if err != nil {
+		return nil, err
+	}
+	r, err := engine.NewAdmissionReview(req, p.ns)
+	if err != nil {
+		return nil, fmt.Errorf("portcullis: %w", err)
+	}
+	resp, err := p.engine.Review(ctx, r, engine.WebhookEnforcementPoint)
+	if err != nil {
+		return nil, fmt.Errorf("portcullis: %w", err)
+	}
+	var names []string
+	for _, res := range resp.Results {
+		if !slices.Contains(names, res.Constraint.Name) {
+			names = append(names, res.Constraint.Name)
+		}
+	}
+	return names, nil
+}

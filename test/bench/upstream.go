@@ -30,7 +30,7 @@ type Binary struct {
 var (
 	Gator = Binary{Name: "gator", ModuleDir: "upstream", Version: "gatekeeper-" + GatekeeperVersion,
 		Package: "github.com/open-policy-agent/gatekeeper/v3/cmd/gator"}
-	GatekeeperManager = Binary{Name: "gatekeeper-manager", ModuleDir: "upstream", Version: "gatekeeper-" + GatekeeperVersion,
+	GatekeeperManager = Binary{Name: "manager", ModuleDir: "upstream", Version: "gatekeeper-" + GatekeeperVersion,
 		Package: "github.com/open-policy-agent/gatekeeper/v3"}
 	// PortcullisCLI is rebuilt on every run (the product changes), which go
 	// build's own cache keeps cheap.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/portcullis-dev/portcullis/test/bench"
+	"github.com/portcullis-dev/portcullis/test/bench/admission"
 )
 
 type options struct {
@@ -24,6 +26,14 @@ type options struct {
 	benchtime  string
 	iterations int
 	skipCLI    bool
+	admission  bool
+	creates    int
+}
+
+// results is everything one run writes.
+type results struct {
+	*bench.Results
+	Admission []admission.Row `json:"admission,omitempty"`
 }
 
 func main() {
@@ -35,6 +45,8 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "time per benchmark round")
 	flag.IntVar(&o.iterations, "iterations", 200, "iterations for the bench CLIs")
 	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
+	flag.BoolVar(&o.admission, "admission", true, "compare admission through a real kube-apiserver")
+	flag.IntVar(&o.creates, "creates", 200, "least pod creates timed per concurrency level")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "sidebyside:", err)
@@ -50,12 +62,20 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	res := &bench.Results{Machine: bench.ThisMachine(time.Now())}
+	res := &results{Results: &bench.Results{Machine: bench.ThisMachine(time.Now())}}
 	if res.Engine, err = compareEngines(ctx, w, o.rounds); err != nil {
 		return err
 	}
 	if !o.skipCLI {
-		if err := compareCLIs(ctx, w, o, res); err != nil {
+		if err := compareCLIs(ctx, w, o, res.Results); err != nil {
+			return err
+		}
+	}
+	if o.admission {
+		res.Admission, err = compareAdmission(ctx, w, o)
+		if err != nil {
+			// Keep what was measured; the error still fails the run.
+			_ = write(o.outDir, res)
 			return err
 		}
 	}
@@ -118,7 +138,7 @@ func compareCLIs(ctx context.Context, w *bench.Workload, o options, res *bench.R
 	return nil
 }
 
-func write(dir string, res *bench.Results) error {
+func write(dir string, res *results) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("results dir: %w", err)
 	}
@@ -134,7 +154,11 @@ func write(dir string, res *bench.Results) error {
 		return fmt.Errorf("write results: %w", err)
 	}
 	defer f.Close()
-	res.WriteMarkdown(f)
-	res.WriteMarkdown(os.Stdout)
+	for _, out := range []io.Writer{f, os.Stdout} {
+		res.WriteMarkdown(out)
+		if len(res.Admission) > 0 {
+			admission.WriteMarkdown(out, res.Admission)
+		}
+	}
 	return nil
 }
