@@ -36,7 +36,8 @@ type Summary struct {
 
 // RunOnce audits every object once and writes each constraint's status. It
 // fails only when the run as a whole cannot proceed (ctx done, Namespaces
-// not listable); a resource type that cannot be listed is logged, counted
+// not listable, discovery found nothing), and then writes no status; a
+// resource type that cannot be listed is logged, counted
 // in the Summary and skipped.
 func (a *Auditor) RunOnce(ctx context.Context) (*Summary, error) {
 	if err := a.check(); err != nil {
@@ -60,7 +61,11 @@ func (a *Auditor) RunOnce(ctx context.Context) (*Summary, error) {
 	}
 	s := &Summary{Start: start, Constraints: len(refs)}
 	resources, err := a.Source.Resources(ctx, wanted)
-	if err != nil {
+	switch {
+	case err != nil && len(resources) == 0:
+		// Writing status now would report every constraint as clean.
+		return nil, fmt.Errorf("audit: %w", err)
+	case err != nil:
 		log.Error(err, "audit discovery incomplete")
 		s.ResourceErrors++
 	}
