@@ -31,6 +31,8 @@ type TemplateReconciler struct {
 	Tracker *ReadyTracker
 	// PodName identifies this pod in status.byPod.
 	PodName string
+	// Operations are the roles this pod runs, reported in status.byPod.
+	Operations []string
 	// SkipStatus leaves template status alone, for pods that do not run
 	// the status operation.
 	SkipStatus bool
@@ -70,7 +72,7 @@ func (r *TemplateReconciler) Reconcile(ctx context.Context, req ctrl.Request) (_
 		return ctrl.Result{}, r.remove(ctx, ct.Name)
 	}
 
-	st := newTemplateStatus(ct, r.PodName)
+	st := newTemplateStatus(ct, r.PodName, r.Operations)
 	defer func() { retErr = errors.Join(retErr, r.writeStatus(ctx, ct, st)) }()
 
 	// 1. Parse the template into the engine's form.

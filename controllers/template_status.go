@@ -14,9 +14,6 @@ import (
 	"github.com/portcullis-dev/portcullis/engine"
 )
 
-// Operations a pod reports for the templates it serves.
-var templateOperations = []string{"audit", "mutation-status", "status", "webhook"}
-
 // Error codes for template problems that do not come from OPA.
 const (
 	errCodeInvalid = "invalid_template"
@@ -32,13 +29,13 @@ type templateStatus struct {
 	condition  metav1.Condition
 }
 
-func newTemplateStatus(ct *templatesv1.ConstraintTemplate, pod string) *templateStatus {
+func newTemplateStatus(ct *templatesv1.ConstraintTemplate, pod string, operations []string) *templateStatus {
 	return &templateStatus{
 		generation: ct.Generation,
 		entry: templatesv1.ByPodStatus{
 			ID:                 pod,
 			ObservedGeneration: ct.Generation,
-			Operations:         templateOperations,
+			Operations:         operations,
 			TemplateUID:        ct.UID,
 		},
 		condition: metav1.Condition{

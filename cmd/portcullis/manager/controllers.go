@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"k8s.io/client-go/dynamic"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -58,6 +59,7 @@ func setupControllers(mgr ctrl.Manager, deps *Deps) error {
 		Tracker:    deps.Tracker,
 		PodName:    deps.Options.PodName,
 		SkipStatus: !deps.Options.Runs(OperationStatus),
+		Operations: runningOperations(deps.Options),
 	}
 	if err := templates.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up template controller: %w", err)
@@ -73,4 +75,16 @@ func setupControllers(mgr ctrl.Manager, deps *Deps) error {
 		return fmt.Errorf("set up config controller: %w", err)
 	}
 	return nil
+}
+
+// runningOperations lists the operations this process runs, sorted.
+func runningOperations(o *Options) []string {
+	var out []string
+	for _, op := range allOperations {
+		if o.Runs(op) {
+			out = append(out, op)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
