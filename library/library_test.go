@@ -94,6 +94,11 @@ func TestTemplatesCompile(t *testing.T) {
 	}
 }
 
+// futureKeywords replaces `import rego.v1` for upstream Gatekeeper, which
+// refuses that import (v3.23.1 allows only data.lib and future.keywords).
+const futureKeywords = "import future.keywords.contains\nimport future.keywords.every\n" +
+	"import future.keywords.if\nimport future.keywords.in"
+
 var semver = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 
 // styleProblems lists what a template breaks of library/STYLE.md.
@@ -106,12 +111,17 @@ func styleProblems(p policy) []string {
 		out = append(out, "rego lacks `import rego.v1`")
 	}
 	// Written for both syntaxes, so the template runs unchanged on engines
-	// that default to either.
-	for _, v := range []ast.RegoVersion{ast.RegoV0, ast.RegoV1} {
-		for i, src := range append([]string{p.tmpl.Rego}, p.tmpl.Libs...) {
+	// that default to either; and with `import rego.v1` swapped for the
+	// future.keywords imports, as upstream Gatekeeper needs, it still parses.
+	for i, src := range append([]string{p.tmpl.Rego}, p.tmpl.Libs...) {
+		for _, v := range []ast.RegoVersion{ast.RegoV0, ast.RegoV1} {
 			if _, err := ast.ParseModuleWithOpts(p.path, src, ast.ParserOptions{RegoVersion: v}); err != nil {
 				out = append(out, fmt.Sprintf("module %d does not parse as Rego %s: %v", i, v, err))
 			}
+		}
+		upstream := strings.ReplaceAll(src, "import rego.v1", futureKeywords)
+		if _, err := ast.ParseModuleWithOpts(p.path, upstream, ast.ParserOptions{RegoVersion: ast.RegoV0}); err != nil {
+			out = append(out, fmt.Sprintf("module %d does not parse with future.keywords instead of rego.v1: %v", i, err))
 		}
 	}
 	a := p.tmpl.Annotations
