@@ -32,9 +32,13 @@ CONTROLLER_GEN ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CO
 
 # Local control-plane tool (builds etcd/kube-apiserver/kubectl, runs them).
 CONTROLPLANE := $(BIN_DIR)/portcullis-controlplane
-# `make run RUN_CMD="..."` runs a command against the cluster with KUBECONFIG set;
-# RUN_FLAGS go to the tool (e.g. RUN_FLAGS="-local -port 6443").
-RUN_CMD   ?=
+# `make run` runs RUN_CMD against the cluster with KUBECONFIG set: by default
+# the dev tool, which installs the CRDs, runs the manager with its webhook,
+# loads the pod-security library and prints commands to try. RUN_CMD= (empty)
+# only keeps the cluster up. RUN_FLAGS go to the control-plane tool (e.g.
+# RUN_FLAGS="-local -port 6443").
+DEV_TOOL  := $(BIN_DIR)/portcullis-dev
+RUN_CMD   ?= $(DEV_TOOL) -state-dir $(DEV_DIR) -portcullis $(BIN_DIR)/portcullis
 RUN_FLAGS ?=
 
 .PHONY: help
@@ -103,8 +107,12 @@ bench: ## Side-by-side benchmarks against upstream Gatekeeper; results in test/b
 ##@ Run
 
 .PHONY: run
-run: controlplane-tool ## Use the reachable cluster, or run a local control plane in .dev/ until Ctrl-C.
+run: build controlplane dev-tool ## Local control plane in .dev/ (or your reachable cluster) with the manager and library, until Ctrl-C.
 	$(CONTROLPLANE) run -state-dir $(DEV_DIR) $(RUN_FLAGS) $(if $(strip $(RUN_CMD)),-- $(RUN_CMD))
+
+.PHONY: dev-tool
+dev-tool: ## Build bin/portcullis-dev (what `make run` runs once the cluster is up).
+	@$(GO) build -o $(DEV_TOOL) ./test/dev/cmd/portcullis-dev
 
 .PHONY: stop
 stop: controlplane-tool ## Stop control-plane processes a killed `make run` left behind.
