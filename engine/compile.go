@@ -28,6 +28,8 @@ type compiledTemplate struct {
 	// pkg is the entry package path, e.g. data.k8srequiredlabels.
 	pkg   ast.Ref
 	query rego.PreparedEvalQuery
+	// params checks constraint parameters; nil without a schema.
+	params *paramsValidator
 }
 
 // compiler compiles templates with a fixed set of options.
@@ -60,6 +62,10 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 	if err := checkTemplate(t); err != nil {
 		return nil, templateError(t.Name, ast.NewError(TemplateErrCode, nil, "%s", err.Error()))
 	}
+	params, err := newParamsValidator(t.ParametersSchema)
+	if err != nil {
+		return nil, templateError(t.Name, ast.NewError(TemplateErrCode, nil, "spec.crd.spec.validation.openAPIV3Schema: %s", err.Error()))
+	}
 	entry, modules, errs := parseModules(t)
 	if len(errs) > 0 {
 		return nil, &TemplateError{Template: t.Name, Errors: errs}
@@ -86,7 +92,7 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 	if err != nil {
 		return nil, prepareError(t.Name, err)
 	}
-	return &compiledTemplate{tmpl: t, pkg: entry.Package.Path, query: pq}, nil
+	return &compiledTemplate{tmpl: t, pkg: entry.Package.Path, query: pq, params: params}, nil
 }
 
 // checkTemplate checks the fields of t that ParseTemplate checks, for

@@ -116,8 +116,8 @@ func (e *Engine) AddConstraint(c *Constraint) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if _, ok := e.byKind[c.Kind]; !ok {
-		return fmt.Errorf("add constraint %s/%s: %w", c.Kind, c.Name, ErrNoTemplate)
+	if err := e.checkAgainstTemplate(c); err != nil {
+		return fmt.Errorf("add constraint %s/%s: %w", c.Kind, c.Name, err)
 	}
 	e.index.add(entry)
 	return nil
@@ -132,8 +132,21 @@ func (e *Engine) ValidateConstraint(c *Constraint) error {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	if _, ok := e.byKind[c.Kind]; !ok {
-		return fmt.Errorf("validate constraint %s/%s: %w", c.Kind, c.Name, ErrNoTemplate)
+	if err := e.checkAgainstTemplate(c); err != nil {
+		return fmt.Errorf("validate constraint %s/%s: %w", c.Kind, c.Name, err)
+	}
+	return nil
+}
+
+// checkAgainstTemplate requires c's template and checks its parameters
+// against the template's schema. Callers hold e.mu.
+func (e *Engine) checkAgainstTemplate(c *Constraint) error {
+	ct, ok := e.byKind[c.Kind]
+	if !ok {
+		return ErrNoTemplate
+	}
+	if err := ct.params.validate(c.Parameters); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidParameters, err)
 	}
 	return nil
 }

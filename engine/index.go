@@ -10,8 +10,13 @@ import (
 	"github.com/portcullis-dev/portcullis/engine/match"
 )
 
-// ErrNoTemplate is returned when a constraint's kind has no template.
-var ErrNoTemplate = errors.New("no template defines this constraint kind")
+// Errors of AddConstraint and ValidateConstraint.
+var (
+	// ErrNoTemplate: no template defines the constraint's kind.
+	ErrNoTemplate = errors.New("no template defines this constraint kind")
+	// ErrInvalidParameters: spec.parameters breaks the template's schema.
+	ErrInvalidParameters = errors.New("spec.parameters does not match the template's schema")
+)
 
 // constraintEntry is a constraint prepared for reviews. It is immutable.
 type constraintEntry struct {
