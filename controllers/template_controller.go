@@ -161,11 +161,12 @@ func (r *TemplateReconciler) remove(ctx context.Context, name string) error {
 	delete(r.kinds, name)
 	r.mu.Unlock()
 	r.Tracker.Observe(TemplateKey(name))
-	if !ok {
-		return nil
+	if ok {
+		r.Tracker.CancelPrefix(ConstraintKey(kind, ""))
+		r.Watches.Remove(ctx, kind)
+		ctrl.LoggerFrom(ctx).Info("removed template", logKeyTemplate, name, logKeyKind, kind)
 	}
-	r.Tracker.CancelPrefix(ConstraintKey(kind, ""))
-	r.Watches.Remove(ctx, kind)
-	ctrl.LoggerFrom(ctx).Info("removed template", logKeyTemplate, name, logKeyKind, kind)
-	return r.deleteCRD(ctx, kind)
+	// A template's name is its lower-cased kind, so this finds the CRD even
+	// when the template was deleted while no manager ran.
+	return r.deleteCRD(ctx, name)
 }

@@ -3,11 +3,11 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -55,13 +55,31 @@ func (r *TemplateReconciler) ensureCRD(ctx context.Context, ct *templatesv1.Cons
 	return got, nil
 }
 
-// deleteCRD deletes the constraint CRD of kind, which deletes its constraints.
-func (r *TemplateReconciler) deleteCRD(ctx context.Context, kind string) error {
-	crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: constraintcrd.Name(kind)}}
-	if err := r.Client.Delete(ctx, crd); client.IgnoreNotFound(err) != nil {
+// deleteCRD deletes the constraint CRD owned by the template named
+// template, which deletes its constraints. A CRD of that name that the
+// template does not own is left alone.
+func (r *TemplateReconciler) deleteCRD(ctx context.Context, template string) error {
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: template + "." + constraintcrd.Group}, crd); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if !ownedByTemplate(crd, template) {
+		return nil
+	}
+	pre := client.Preconditions{UID: &crd.UID}
+	if err := r.Client.Delete(ctx, crd, pre); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("delete constraint CRD: %w", err)
 	}
 	return nil
+}
+
+func ownedByTemplate(crd *apiextensionsv1.CustomResourceDefinition, template string) bool {
+	for _, o := range crd.OwnerReferences {
+		if o.Kind == "ConstraintTemplate" && o.Name == template && strings.HasPrefix(o.APIVersion, templatesv1.GroupVersion.Group+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // established reports whether the API server serves the CRD's kind.

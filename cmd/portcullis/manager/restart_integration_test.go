@@ -2,11 +2,15 @@ package manager
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 const restartConstraint = `
@@ -56,4 +60,27 @@ func TestRestartReadyOnlyAfterLoad(t *testing.T) {
 	if err := second.deps.Tracker.Check(nil); err != nil {
 		t.Errorf("readyz check = %v once ready", err)
 	}
+}
+
+// TestTemplateDeletedWhileDown deletes a template while no manager runs; the
+// next manager removes the orphaned constraint CRD (envtest has no garbage
+// collector, so the owner reference alone would not).
+func TestTemplateDeletedWhileDown(t *testing.T) {
+	c := newClient(t)
+	ensureNamespace(t, c, "gatekeeper-system", nil)
+	first := startManager(t, "pod-down-before")
+	tmpl := parse(t, strings.NewReplacer("k8sitbroken", "k8sitorphan", "K8sITBroken", "K8sITOrphan",
+		"undefined_helper(input.review.object)", `"never"`).Replace(brokenTemplate))
+	apply(t, c, tmpl)
+	templateStatus(t, c, "k8sitorphan", metav1.ConditionTrue)
+	first.stop()
+
+	if err := c.Delete(context.Background(), tmpl); err != nil {
+		t.Fatalf("delete template: %v", err)
+	}
+	startManager(t, "pod-down-after")
+	eventually(t, "orphaned constraint CRD removed", func() (bool, error) {
+		err := c.Get(context.Background(), client.ObjectKey{Name: "k8sitorphan.constraints.gatekeeper.sh"}, &apiextensionsv1.CustomResourceDefinition{})
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	})
 }
