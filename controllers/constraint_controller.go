@@ -68,7 +68,7 @@ func (r *ConstraintReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 		return ctrl.Result{}, err
 	}
 	if loadErr != nil {
-		log.Info("constraint not loaded", "error", loadErr.Error())
+		// controller-runtime logs the terminal error; it is not retried.
 		return ctrl.Result{}, reconcile.TerminalError(loadErr)
 	}
 	log.V(1).Info("loaded constraint")
