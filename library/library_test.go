@@ -223,7 +223,30 @@ func suiteProblems(s *suite.Suite, p policy) []string {
 	if !allowed || !disallowed {
 		out = append(out, s.Path+": want at least one allowed and one disallowed case")
 	}
+	if strings.Contains(p.tmpl.Rego, updateFilter) && !hasUpdateCase(s, p.dir) {
+		out = append(out, s.Path+": the template filters UPDATEs ("+updateFilter+"...) but no case reviews an UPDATE AdmissionReview")
+	}
 	return out
+}
+
+// updateFilter marks a template that reports only new findings on UPDATE
+// (see library/STYLE.md); such a template needs an UPDATE case.
+const updateFilter = "preexisting("
+
+// hasUpdateCase reports whether a case of s reviews an AdmissionReview with
+// operation UPDATE.
+func hasUpdateCase(s *suite.Suite, dir string) bool {
+	for _, c := range suite.Cases([]*suite.Suite{s}) {
+		docs, err := load.ReadFile(filepath.Join(dir, c.Object))
+		if err != nil || len(docs) != 1 || !load.IsAdmissionReview(docs[0].Object) {
+			continue
+		}
+		req, _ := docs[0].Object["request"].(map[string]any)
+		if req["operation"] == "UPDATE" {
+			return true
+		}
+	}
+	return false
 }
 
 // expectsViolations reports whether any assertion wants at least one
