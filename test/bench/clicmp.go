@@ -33,7 +33,8 @@ type CLIResult struct {
 	ReviewsPerSecond float64 `json:"reviewsPerSecond"`
 	MemoryStats      *struct {
 		AllocsPerReview uint64 `json:"allocsPerReview"`
-		BytesPerReview  uint64 `json:"bytesPerReview"`
+		// BytesPerReview is human-readable in gator ("1.39 MB").
+		BytesPerReview any `json:"bytesPerReview"`
 	} `json:"memoryStats,omitempty"`
 }
 
@@ -110,13 +111,16 @@ func RunCLI(ctx context.Context, bin string, args ...string) (*CLIResult, []byte
 		return nil, nil, fmt.Errorf("run %s %v: %w: %s", bin, args, err, stderr.Bytes())
 	}
 	raw := stdout.Bytes()
+	// gator may print warnings before the JSON.
+	if i := bytes.IndexAny(raw, "[{"); i > 0 {
+		raw = raw[i:]
+	}
+	if raw[0] == '{' {
+		raw = append(append([]byte{'['}, raw...), ']')
+	}
 	var list []CLIResult
-	if err := json.Unmarshal(raw, &list); err == nil && len(list) > 0 {
-		return &list[0], raw, nil
+	if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 {
+		return nil, raw, fmt.Errorf("decode output of %s: %w (%d entries)", bin, err, len(list))
 	}
-	var one CLIResult
-	if err := json.Unmarshal(raw, &one); err != nil {
-		return nil, raw, fmt.Errorf("decode output of %s: %w", bin, err)
-	}
-	return &one, raw, nil
+	return &list[0], raw, nil
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
 )
@@ -17,10 +19,15 @@ type EngineRow struct {
 	Rounds      int     `json:"rounds"`
 	NsPerReview float64 `json:"nsPerReview"`
 	// NsPerReviewAll lists every round, in run order.
-	NsPerReviewAll   []float64 `json:"nsPerReviewAll"`
-	BytesPerReview   int64     `json:"bytesPerReview"`
-	AllocsPerReview  int64     `json:"allocsPerReview"`
-	ViolationsPerRun int       `json:"violations"`
+	NsPerReviewAll []float64 `json:"nsPerReviewAll"`
+	// CPUNsPerReview is process CPU time (user+system, GC included) per
+	// review, the median round; on a shared, loaded machine it is a
+	// steadier measure of work than wall time.
+	CPUNsPerReview    float64   `json:"cpuNsPerReview"`
+	CPUNsPerReviewAll []float64 `json:"cpuNsPerReviewAll"`
+	BytesPerReview    int64     `json:"bytesPerReview"`
+	AllocsPerReview   int64     `json:"allocsPerReview"`
+	ViolationsPerRun  int       `json:"violations"`
 }
 
 // CompareEngines benchmarks every reviewer on every workload object.
@@ -43,28 +50,45 @@ func CompareEngines(ctx context.Context, w *Workload, rs []Reviewer, rounds int)
 		}
 		for range rounds {
 			for i, r := range rs {
-				res := testing.Benchmark(func(b *testing.B) { benchOne(ctx, b, r, req) })
+				var cpu time.Duration
+				res := testing.Benchmark(func(b *testing.B) { cpu = benchOne(ctx, b, r, req) })
 				row := &objRows[i]
-				row.NsPerReviewAll = append(row.NsPerReviewAll, float64(res.T.Nanoseconds())/float64(max(res.N, 1)))
+				n := float64(max(res.N, 1))
+				row.NsPerReviewAll = append(row.NsPerReviewAll, float64(res.T.Nanoseconds())/n)
+				row.CPUNsPerReviewAll = append(row.CPUNsPerReviewAll, float64(cpu.Nanoseconds())/n)
 				row.BytesPerReview = res.AllocedBytesPerOp()
 				row.AllocsPerReview = res.AllocsPerOp()
 			}
 		}
 		for i := range objRows {
 			objRows[i].NsPerReview = median(objRows[i].NsPerReviewAll)
+			objRows[i].CPUNsPerReview = median(objRows[i].CPUNsPerReviewAll)
 		}
 		rows = append(rows, objRows...)
 	}
 	return rows, nil
 }
 
-func benchOne(ctx context.Context, b *testing.B, r Reviewer, req *admissionv1.AdmissionRequest) {
+// benchOne times r and returns the process CPU time its loop used. With
+// b.Loop the function runs once, so that covers all b.N reviews.
+func benchOne(ctx context.Context, b *testing.B, r Reviewer, req *admissionv1.AdmissionRequest) time.Duration {
 	b.ReportAllocs()
+	start := processCPU()
 	for b.Loop() {
 		if _, err := r.Review(ctx, req); err != nil {
 			b.Fatal(err)
 		}
 	}
+	return processCPU() - start
+}
+
+// processCPU is the user plus system CPU time of this process so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(xs []float64) float64 {

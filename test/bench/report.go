@@ -26,16 +26,17 @@ func (r *Results) WriteMarkdown(w io.Writer) {
 }
 
 func (r *Results) writeEngine(w io.Writer) {
-	fmt.Fprintln(w, "| object | violations | Gatekeeper µs/review | Portcullis µs/review | speed-up | Gatekeeper allocs | Portcullis allocs | Gatekeeper B | Portcullis B |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| object | violations | Gatekeeper CPU µs/review | Portcullis CPU µs/review | CPU speed-up | wall speed-up | Gatekeeper allocs | Portcullis allocs | Gatekeeper B | Portcullis B |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	byKey := map[string]EngineRow{}
 	for _, row := range r.Engine {
 		byKey[row.System+"/"+row.Object] = row
 	}
 	for _, obj := range []string{PrivilegedPod, CompliantPod} {
 		g, p := byKey["gatekeeper/"+obj], byKey["portcullis/"+obj]
-		fmt.Fprintf(w, "| %s | %d | %.1f | %.1f | %.1f× | %d | %d | %d | %d |\n", obj, p.ViolationsPerRun,
-			g.NsPerReview/1e3, p.NsPerReview/1e3, ratio(g.NsPerReview, p.NsPerReview),
+		fmt.Fprintf(w, "| %s | %d | %.1f | %.1f | %.1f× | %.1f× | %d | %d | %d | %d |\n", obj, p.ViolationsPerRun,
+			g.CPUNsPerReview/1e3, p.CPUNsPerReview/1e3, ratio(g.CPUNsPerReview, p.CPUNsPerReview),
+			ratio(g.NsPerReview, p.NsPerReview),
 			g.AllocsPerReview, p.AllocsPerReview, g.BytesPerReview, p.BytesPerReview)
 	}
 	fmt.Fprintln(w)
