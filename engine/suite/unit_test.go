@@ -69,6 +69,24 @@ func TestFind(t *testing.T) {
 	}
 }
 
+func TestFindFromWorkingDirectory(t *testing.T) {
+	t.Chdir("testdata/pass")
+	for _, p := range []string{"./...", "..."} {
+		suites, err := Find([]string{p})
+		if err != nil {
+			t.Fatalf("Find(%q) error = %v", p, err)
+		}
+		var got []string
+		for _, s := range suites {
+			got = append(got, filepath.ToSlash(s.Path))
+		}
+		want := []string{"protected-hosts/suite.yaml", "required-labels/suite.yaml"}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Find(%q) paths (-want +got):\n%s", p, diff)
+		}
+	}
+}
+
 func TestFindParsesSuite(t *testing.T) {
 	suites, err := Find([]string{"testdata/pass/required-labels/suite.yaml"})
 	if err != nil {
