@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -109,6 +110,30 @@ func TestTemplateConstraintLifecycle(t *testing.T) {
 		err := c.Create(ctx, bad)
 		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "spec.parameters.labels") || !strings.Contains(err.Error(), "must be of type array") {
 			t.Fatalf("create with string labels: got %v, want an Invalid error on spec.parameters.labels", err)
+		}
+	})
+
+	t.Run("constraint the engine refuses reports enforced false", func(t *testing.T) {
+		bad := parse(t, strings.Replace(requiredLabelsConstraint, "dryrun", "explode", 1))
+		bad.SetName("bad-action")
+		apply(t, c, bad)
+		eventually(t, "byPod entry with an error", func() (bool, error) {
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(bad.GroupVersionKind())
+			if err := c.Get(ctx, client.ObjectKey{Name: "bad-action"}, u); err != nil {
+				return false, err
+			}
+			pods, _, _ := unstructured.NestedSlice(u.Object, "status", "byPod")
+			for _, p := range pods {
+				if p := p.(map[string]any); p["id"] == "pod-lifecycle" {
+					errs, _ := p["errors"].([]any)
+					return p["enforced"] == false && len(errs) == 1 && strings.Contains(fmt.Sprint(errs[0]), "explode"), nil
+				}
+			}
+			return false, nil
+		})
+		if hasConstraint(m.deps.Engine, kind, "bad-action") {
+			t.Error("engine holds a constraint it should have refused")
 		}
 	})
 
