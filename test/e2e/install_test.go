@@ -25,6 +25,8 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -123,6 +125,24 @@ func shippedArgs(t *testing.T, deployment string) []string {
 		t.Fatalf("%s does not run `portcullis manager`: %q", deployment, args)
 	}
 	return args[1:]
+}
+
+// podFromDeployment is a Pod with the template of a shipped Deployment, as
+// YAML.
+func podFromDeployment(t *testing.T, deployment string) string {
+	t.Helper()
+	var d appsv1.Deployment
+	readManifest(t).get(t, "Deployment/"+deployment, &d)
+	pod := corev1.Pod{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{Name: deployment + "-probe", Namespace: d.Namespace, Labels: d.Spec.Template.Labels},
+		Spec:       d.Spec.Template.Spec,
+	}
+	b, err := json.Marshal(pod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // managerArgs runs the webhook Deployment's and the audit Deployment's roles

@@ -51,6 +51,17 @@ func TestJourneys(t *testing.T) {
 		}
 	})
 
+	t.Run("shipped pods pass the restricted Pod Security Standard", func(t *testing.T) {
+		for _, name := range []string{"gatekeeper-controller-manager", "gatekeeper-audit"} {
+			// The namespace enforces restricted; a server-side dry run of the
+			// Deployment's pod goes through Pod Security admission.
+			out, err := k.run(podFromDeployment(t, name), "create", "--dry-run=server", "-f", "-")
+			if err != nil || strings.Contains(out, "Warning") {
+				t.Errorf("pod of %s: %v\n%s", name, err, out)
+			}
+		}
+	})
+
 	binary := buildBinary(t)
 	saKubeconfig := serviceAccountKubeconfig(t, k, e.Config)
 	certDir, caPEM := servingCert(t)

@@ -115,6 +115,12 @@ func TestManifestContents(t *testing.T) {
 			var d appsv1.Deployment
 			m.get(t, "Deployment/"+tc.name, &d)
 			checkDeployment(t, &d, tc.replicas, tc.args)
+			if tc.serves {
+				port := svc.Spec.Ports[0].TargetPort.String()
+				if !slices.ContainsFunc(d.Spec.Template.Spec.Containers[0].Ports, func(p corev1.ContainerPort) bool { return p.Name == port }) {
+					t.Errorf("the Service's targetPort %q is not a container port", port)
+				}
+			}
 			selected := labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels))
 			if selected != tc.serves {
 				t.Errorf("webhook Service selects these pods = %v, want %v", selected, tc.serves)
