@@ -110,7 +110,7 @@ func (e *Engine) runSerial(ctx context.Context, cancel topdown.Cancel, r *Review
 		return nil, fmt.Errorf("open transaction: %w", err)
 	}
 	defer e.store.Abort(ctx, txn)
-	var out []Result
+	out := make([]Result, 0, len(tasks))
 	for _, t := range tasks {
 		if err := ctx.Err(); err != nil {
 			return nil, err
