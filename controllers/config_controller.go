@@ -60,8 +60,9 @@ func (r *ConfigReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		cfg = &configv1alpha1.Config{}
 	}
 	// 1. Exclusions first, so newly synced objects are filtered.
-	r.Excluder.Set(cfg.Spec.Match)
-	r.Syncer.Refilter()
+	if r.Excluder.Set(cfg.Spec.Match) {
+		r.Syncer.Refilter()
+	}
 	// 2. Start and stop informers for the synced kinds.
 	err := r.Syncer.SetKinds(ctx, GVKs(cfg))
 	r.Tracker.Observe(ConfigKey)

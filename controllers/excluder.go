@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"reflect"
 	"strings"
 	"sync"
 
@@ -15,8 +16,9 @@ type NamespaceExcluder struct {
 	byProcess map[string][]string
 }
 
-// Set replaces the exclusions with those of entries.
-func (e *NamespaceExcluder) Set(entries []configv1alpha1.MatchEntry) {
+// Set replaces the exclusions with those of entries and reports whether
+// they changed.
+func (e *NamespaceExcluder) Set(entries []configv1alpha1.MatchEntry) bool {
 	by := map[string][]string{}
 	for _, m := range entries {
 		for _, p := range m.Processes {
@@ -24,8 +26,12 @@ func (e *NamespaceExcluder) Set(entries []configv1alpha1.MatchEntry) {
 		}
 	}
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if reflect.DeepEqual(by, e.byProcess) {
+		return false
+	}
 	e.byProcess = by
-	e.mu.Unlock()
+	return true
 }
 
 // IsExcluded reports whether process ignores namespace. Cluster-scoped

@@ -28,7 +28,12 @@ func TestNamespaceExcluder(t *testing.T) {
 		{"webhook", "", false},     // cluster-scoped objects are never excluded
 	}
 	var e NamespaceExcluder
-	e.Set(entries)
+	if !e.Set(entries) {
+		t.Error("first Set reported no change")
+	}
+	if e.Set(entries) {
+		t.Error("Set with the same entries reported a change")
+	}
 	for _, tc := range cases {
 		t.Run(tc.process+"/"+tc.namespace, func(t *testing.T) {
 			if got := e.IsExcluded(tc.process, tc.namespace); got != tc.want {
