@@ -19,7 +19,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/portcullis-dev/portcullis/engine"
@@ -120,7 +120,7 @@ func TestAuditWritesConstraintStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recorder := events.NewFakeRecorder(100)
+	recorder := record.NewFakeRecorder(100)
 	f.auditor.Metrics, f.auditor.Events = metrics, recorder
 
 	// Objects exist before any constraint: five without labels, one with

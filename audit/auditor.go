@@ -7,8 +7,8 @@ import (
 	"runtime"
 	"time"
 
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 
@@ -46,6 +46,12 @@ type Engine interface {
 
 var _ Engine = (*engine.Engine)(nil)
 
+// EventRecorder records a core/v1 Event about an object; client-go's
+// record.EventRecorder is one.
+type EventRecorder interface {
+	Eventf(object k8sruntime.Object, eventtype, reason, messageFmt string, args ...any)
+}
+
 // Auditor reviews existing objects against every constraint at the audit
 // enforcement point and writes the results into constraint status. Add it to
 // a manager as a Runnable; only the leader runs it.
@@ -64,7 +70,7 @@ type Auditor struct {
 	// Clock is injected so that tests control timestamps and intervals.
 	Clock clock.Clock
 	// Events, when set, receives a Warning event per violation.
-	Events events.EventRecorder
+	Events EventRecorder
 	// Metrics, when set, is updated after each run.
 	Metrics *Metrics
 	Options Options

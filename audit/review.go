@@ -16,11 +16,8 @@ import (
 	"github.com/portcullis-dev/portcullis/engine/match"
 )
 
-// Event reason and action of audit events.
-const (
-	EventReason = "AuditViolation"
-	eventAction = "Audit"
-)
+// EventReason is the reason of audit events.
+const EventReason = "AuditViolation"
 
 // reviewer reviews the objects of one run.
 type reviewer struct {
@@ -101,7 +98,7 @@ func (r *reviewer) report(obj *unstructured.Unstructured, res engine.Result, v V
 			logKeyObjectKind, v.Kind, logKeyNamespace, v.Namespace, logKeyName, v.Name, logKeyMessage, v.Message)
 	}
 	if a.Events != nil {
-		a.Events.Eventf(obj, nil, corev1.EventTypeWarning, EventReason, eventAction,
+		a.Events.Eventf(obj, corev1.EventTypeWarning, EventReason,
 			"%s %s (%s): %s", res.Constraint.Kind, res.Constraint.Name, v.EnforcementAction, v.Message)
 	}
 }

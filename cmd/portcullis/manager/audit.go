@@ -90,7 +90,10 @@ func (o *AuditOptions) setup(mgr ctrl.Manager, deps *Deps, reg prometheus.Regist
 		Options: o.Options,
 	}
 	if o.EmitEvents {
-		a.Events = mgr.GetEventRecorder(auditEventSource)
+		// Core v1 Events, as Gatekeeper records them and as the manager's
+		// generated role allows (events.k8s.io is not granted).
+		a.Events = mgr.GetEventRecorderFor(auditEventSource) //nolint:staticcheck // see above
+
 	}
 	if err := mgr.Add(a); err != nil {
 		return nil, fmt.Errorf("add audit: %w", err)
