@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/portcullis-dev/portcullis/test/bench"
 	"github.com/portcullis-dev/portcullis/test/bench/admission"
@@ -36,22 +37,9 @@ func compareAdmission(ctx context.Context, w *bench.Workload, o options) ([]admi
 	if err != nil {
 		return nil, err
 	}
-	portcullisBin, err := bench.PortcullisCLI.Ensure(ctx, ".")
+	systems, err := admissionSystems(ctx, strings.Split(o.systems, ","))
 	if err != nil {
 		return nil, err
-	}
-	gkBin, err := bench.GatekeeperManager.Ensure(ctx, ".")
-	if err != nil {
-		return nil, err
-	}
-	gkDir, err := upstreamModuleDir(ctx)
-	if err != nil {
-		return nil, err
-	}
-	systems := []*admission.Webhook{
-		nil,
-		ptr(admission.PortcullisWebhook(portcullisBin, filepath.Join("..", "..", "config", "crd", "bases"))),
-		ptr(admission.GatekeeperWebhook(gkBin, filepath.Join(gkDir, "manifest_staging", "charts", "gatekeeper", "crds"))),
 	}
 	opts := admission.Options{
 		BinDir: binDir, Workload: w, Violated: violated, Concurrency: []int{1, 16, 64},
@@ -68,4 +56,35 @@ func compareAdmission(ctx context.Context, w *bench.Workload, o options) ([]admi
 	return rows, nil
 }
 
-func ptr[T any](v T) *T { return &v }
+// admissionSystems builds the named systems ("none" is the baseline, a nil
+// webhook), building their binaries as needed.
+func admissionSystems(ctx context.Context, names []string) ([]*admission.Webhook, error) {
+	var out []*admission.Webhook
+	for _, name := range names {
+		switch name {
+		case admission.Baseline:
+			out = append(out, nil)
+		case "portcullis":
+			bin, err := bench.PortcullisCLI.Ensure(ctx, ".")
+			if err != nil {
+				return nil, err
+			}
+			w := admission.PortcullisWebhook(bin, filepath.Join("..", "..", "config", "crd", "bases"))
+			out = append(out, &w)
+		case "gatekeeper":
+			bin, err := bench.GatekeeperManager.Ensure(ctx, ".")
+			if err != nil {
+				return nil, err
+			}
+			dir, err := upstreamModuleDir(ctx)
+			if err != nil {
+				return nil, err
+			}
+			w := admission.GatekeeperWebhook(bin, filepath.Join(dir, "manifest_staging", "charts", "gatekeeper", "crds"))
+			out = append(out, &w)
+		default:
+			return nil, fmt.Errorf("unknown admission system %q", name)
+		}
+	}
+	return out, nil
+}

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/portcullis-dev/portcullis/test/bench"
 	"github.com/portcullis-dev/portcullis/test/bench/admission"
 )
@@ -28,6 +31,7 @@ type options struct {
 	skipCLI    bool
 	admission  bool
 	creates    int
+	systems    string
 }
 
 // results is everything one run writes.
@@ -38,6 +42,7 @@ type results struct {
 
 func main() {
 	testing.Init()
+	ctrllog.SetLogger(logr.Discard())
 	var o options
 	flag.StringVar(&o.libraryDir, "library", filepath.Join("..", "..", "library"), "Portcullis library directory")
 	flag.StringVar(&o.outDir, "out", "results", "directory for results.md and results.json")
@@ -46,6 +51,7 @@ func main() {
 	flag.IntVar(&o.iterations, "iterations", 200, "iterations for the bench CLIs")
 	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
 	flag.BoolVar(&o.admission, "admission", true, "compare admission through a real kube-apiserver")
+	flag.StringVar(&o.systems, "admission-systems", "none,portcullis,gatekeeper", "systems to run pod creates through")
 	flag.IntVar(&o.creates, "creates", 200, "least pod creates timed per concurrency level")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
