@@ -130,6 +130,9 @@ func readSuite(file string) (*Suite, error) {
 	if group != Group || kind != Kind {
 		return nil, nil
 	}
+	if err := checkSuite(&doc); err != nil {
+		return nil, err
+	}
 	s, err := parseSuite(doc.Object)
 	if err != nil {
 		return nil, doc.Wrap(err)

@@ -123,8 +123,44 @@ func TestFindReportsBadSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Find([]string{p})
-	if err == nil || !strings.Contains(err.Error(), p+": document 1 (line 1)") || !strings.Contains(err.Error(), `"maybe"`) {
-		t.Fatalf("Find() error = %v, want it to locate the file and name the bad value", err)
+	want := p + `: document 1 (line 8): tests[0].cases[0].assertions[0].violations: violations must be "yes", "no" or a non-negative integer, got "maybe"`
+	if err == nil || err.Error() != want {
+		t.Fatalf("Find() error = %v, want %s", err, want)
+	}
+}
+
+func TestCheckSuite(t *testing.T) {
+	tests := []struct {
+		name, body string
+		// want is the error after the file name; empty means valid.
+		want string
+	}{
+		{"valid", "tests:\n- name: a\n  cases:\n  - name: b\n    inventory: [x.yaml]\n    assertions:\n    - violations: 2\n      message: ^a\n", ""},
+		{"tests not a list", "tests: {a: 1}\n", "document 1 (line 3): tests: must be a list"},
+		{"test not an object", "tests:\n- just-a-name\n", "document 1 (line 4): tests[0]: must be an object"},
+		{"template not a string", "tests:\n- name: a\n  template: [x]\n", "document 1 (line 5): tests[0].template: must be a string"},
+		{"skip not a bool", "tests:\n- name: a\n  skip: sometimes\n", "document 1 (line 5): tests[0].skip: must be true or false"},
+		{"inventory not paths", "tests:\n- cases:\n  - inventory: [{a: 1}]\n", "document 1 (line 5): tests[0].cases[0].inventory[0]: must be a path"},
+		{"bad message regex", "tests:\n- cases:\n  - assertions:\n    - message: \"(\"\n", "document 1 (line 6): tests[0].cases[0].assertions[0].message: invalid regular expression"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "suite.yaml")
+			body := "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\n" + tc.body
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Find([]string{p})
+			if tc.want == "" {
+				if err != nil && !errors.Is(err, ErrNoSuites) {
+					t.Fatalf("Find() error = %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), p+": "+tc.want) {
+				t.Fatalf("Find() error = %v, want prefix %q", err, p+": "+tc.want)
+			}
+		})
 	}
 }
 
