@@ -257,9 +257,13 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// buildBinary builds cmd/portcullis into a temporary directory.
+// buildBinary builds cmd/portcullis into a temporary directory, or returns
+// $PORTCULLIS_E2E_BINARY when set (to try a binary built elsewhere).
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	if prebuilt := os.Getenv("PORTCULLIS_E2E_BINARY"); prebuilt != "" {
+		return prebuilt
+	}
 	out := filepath.Join(t.TempDir(), "portcullis")
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/portcullis")
 	cmd.Dir = repoRoot(t)
