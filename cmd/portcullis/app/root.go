@@ -25,7 +25,8 @@ func NewRootCommand(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "portcullis",
 		Short: "Kubernetes admission policy on OPA, compatible with Gatekeeper",
 		Long: "portcullis runs Gatekeeper ConstraintTemplates and constraints: it verifies " +
-			"gator-format test suites, tests manifests against policies and benchmarks the engine.",
+			"gator-format test suites, tests manifests against policies, benchmarks the engine " +
+			"and, as `portcullis manager`, runs the in-cluster controllers, webhook and audit.",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
