@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,7 +41,7 @@ func Find(paths []string) ([]*Suite, error) {
 			}
 			seen[file] = true
 			s, err := readSuite(file)
-			if err != nil {
+			if err != nil && (explicit || mentionsSuite(file)) {
 				return nil, err
 			}
 			if s == nil && explicit {
@@ -55,6 +56,14 @@ func Find(paths []string) ([]*Suite, error) {
 		return nil, fmt.Errorf("%w in %s", ErrNoSuites, strings.Join(paths, " "))
 	}
 	return suites, nil
+}
+
+// mentionsSuite reports whether a file names the Suite API group, so that
+// a YAML error in it is worth reporting while searching directories; other
+// unreadable files (Helm templates, say) are skipped.
+func mentionsSuite(file string) bool {
+	b, err := os.ReadFile(file)
+	return err == nil && bytes.Contains(b, []byte(Group))
 }
 
 // suiteCandidates lists the YAML files a path stands for; explicit is true

@@ -87,6 +87,37 @@ func TestFindFromWorkingDirectory(t *testing.T) {
 	}
 }
 
+func TestFindSkipsUnreadableNonSuites(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"chart/templates/deploy.yaml": "metadata:\n  name: {{ .Release.Name }}\n  labels: {{- include \"x\" . }}\n",
+		"suite.yaml":                  "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests: []\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	suites, err := Find([]string{dir + "/..."})
+	if err != nil || len(suites) != 1 {
+		t.Fatalf("Find() = %d suites, %v; want the one suite and no error", len(suites), err)
+	}
+	broken := filepath.Join(dir, "broken", "suite.yaml")
+	if err := os.MkdirAll(filepath.Dir(broken), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(broken, []byte("kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests: [\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Find([]string{dir + "/..."}); err == nil || !strings.Contains(err.Error(), broken) {
+		t.Fatalf("Find() error = %v, want the broken suite reported", err)
+	}
+}
+
 func TestFindParsesSuite(t *testing.T) {
 	suites, err := Find([]string{"testdata/pass/required-labels/suite.yaml"})
 	if err != nil {
