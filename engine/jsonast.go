@@ -117,11 +117,39 @@ func (p *jsonParser) object(depth int) (*ast.Term, error) {
 			break
 		}
 	}
+	if !hasDuplicateKey(items) {
+		return ast.ObjectTerm(items...), nil // one block for all entries
+	}
 	obj := ast.NewObjectWithCapacity(len(items))
 	for _, kv := range items {
 		obj.Insert(kv[0], kv[1]) // a repeated key keeps the last value
 	}
 	return ast.NewTerm(obj), nil
+}
+
+// hasDuplicateKey reports whether a key repeats; ast.NewObject assumes
+// distinct keys. Keys are always strings here.
+func hasDuplicateKey(items [][2]*ast.Term) bool {
+	key := func(i int) ast.String { return items[i][0].Value.(ast.String) }
+	if len(items) <= 16 {
+		for i := 1; i < len(items); i++ {
+			for j := range i {
+				if key(i) == key(j) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	seen := make(map[ast.String]struct{}, len(items))
+	for i := range items {
+		k := key(i)
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = struct{}{}
+	}
+	return false
 }
 
 func (p *jsonParser) array(depth int) (*ast.Term, error) {
