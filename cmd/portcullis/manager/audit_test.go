@@ -136,6 +136,12 @@ func TestAuditWiredIntoManager(t *testing.T) {
 		return client.IgnoreAlreadyExists(err) == nil, err
 	})
 	first.stop()
+	// Leave the shared control plane as other tests expect it.
+	t.Cleanup(func() {
+		if err := c.Delete(context.Background(), parse(t, auditConstraint)); client.IgnoreNotFound(err) != nil {
+			t.Errorf("delete constraint: %v", err)
+		}
+	})
 
 	opts := &Options{Namespace: "gatekeeper-system", PodName: "pod-audit", MetricsAddr: "0", HealthAddr: "0",
 		OperationOptions: OperationOptions{Operations: []string{OperationStatus, OperationAudit}},
