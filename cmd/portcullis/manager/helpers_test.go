@@ -86,6 +86,16 @@ func newClient(t *testing.T) client.Client {
 	return c
 }
 
+// mustRead returns a testdata file's text.
+func mustRead(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // readYAML reads a testdata manifest as unstructured.
 func readYAML(t *testing.T, name string) *unstructured.Unstructured {
 	t.Helper()
