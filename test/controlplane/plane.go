@@ -128,7 +128,7 @@ func newEnvironment(opts Options, stateDir string) *crenvtest.Environment {
 // prepareState stops leftovers of an earlier run and empties the state dir.
 func (p *Plane) prepareState() error {
 	if p.stateDir == "" {
-		dir, err := os.MkdirTemp("", "portcullis-controlplane-")
+		dir, err := os.MkdirTemp("", tempStatePrefix+"*")
 		if err != nil {
 			return fmt.Errorf("create state dir: %w", explainFSError(err))
 		}

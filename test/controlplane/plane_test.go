@@ -129,3 +129,30 @@ func requireBinaries(t *testing.T) string {
 	}
 	return dir
 }
+
+func TestTempStateDir(t *testing.T) {
+	tests := []struct {
+		name    string
+		cmdline string
+		want    string
+		wantOK  bool
+	}{
+		{name: "etcd of a test plane", cmdline: "etcd\x00--data-dir=/tmp/portcullis-controlplane-123/etcd\x00--x=1\x00",
+			want: "/tmp/portcullis-controlplane-123", wantOK: true},
+		{name: "apiserver of a test plane", cmdline: "kube-apiserver\x00--cert-dir=/tmp/portcullis-controlplane-9/apiserver\x00",
+			want: "/tmp/portcullis-controlplane-9", wantOK: true},
+		// make run keeps its state in the repository, never under tmp.
+		{name: "make run state", cmdline: "etcd\x00--data-dir=/work/main/.dev/etcd\x00"},
+		{name: "someone else's temp dir", cmdline: "etcd\x00--data-dir=/tmp/k8s_test_framework_1/etcd\x00"},
+		{name: "nested deeper", cmdline: "etcd\x00--data-dir=/tmp/x/portcullis-controlplane-1/etcd\x00"},
+		{name: "no dir flag", cmdline: "etcd\x00--version\x00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := tempStateDir([]byte(tt.cmdline), "/tmp")
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("tempStateDir() = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}

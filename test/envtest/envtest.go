@@ -129,6 +129,11 @@ func start() (*Env, error) {
 	if err := controlplane.CheckPresent(binDir); err != nil {
 		return nil, err
 	}
+	// Clean up after test processes that were killed (e.g. by -timeout)
+	// before they could stop their control planes. Best effort.
+	if err := controlplane.ReapOrphans(binDir); err != nil {
+		fmt.Fprintf(os.Stderr, "envtest: %v\n", err)
+	}
 	crds, err := crdDirs()
 	if err != nil {
 		return nil, err
