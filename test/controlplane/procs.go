@@ -88,7 +88,11 @@ func StopStale(stateDir string) error {
 
 // terminate sends SIGTERM, waits up to 10s, then SIGKILL.
 func terminate(pid int, path string) error {
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+	err := syscall.Kill(pid, syscall.SIGTERM)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil // already gone
+	}
+	if err != nil {
 		return fmt.Errorf("signal pid %d (%s): %w", pid, path, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
