@@ -161,7 +161,7 @@ func (s *serveAfter) NeedLeaderElection() bool { return false }
 type ctrlRunnable func(ctx context.Context) error
 
 func (f ctrlRunnable) Start(ctx context.Context) error { return f(ctx) }
-func (f ctrlRunnable) NeedLeaderElection() bool         { return false }
+func (f ctrlRunnable) NeedLeaderElection() bool        { return false }
 
 // cacheNamespaces reads Namespaces from the manager's cache.
 type cacheNamespaces struct{ reader client.Reader }

@@ -1,0 +1,140 @@
+package webhook
+
+import (
+	"bytes"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/yaml"
+
+	"github.com/portcullis-dev/portcullis/engine"
+)
+
+// libraryPolicies are the 19 library constraints the load benchmark uses:
+// every pod-security template with its first sample, plus allowed-repos.
+func libraryPolicies(b *testing.B) *engine.Engine {
+	b.Helper()
+	e := engine.New(engine.Options{})
+	dirs, err := filepath.Glob(filepath.Join("..", "library", "pod-security-policy", "*", "template.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dirs = append(dirs, filepath.Join("..", "library", "general", "allowed-repos", "template.yaml"))
+	for _, tf := range dirs {
+		samples, _ := filepath.Glob(filepath.Join(filepath.Dir(tf), "samples", "*", "constraint.yaml"))
+		if len(samples) == 0 {
+			continue
+		}
+		slices.Sort(samples)
+		tmpl, err := engine.ParseTemplate(readYAML(b, tf))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.AddTemplate(tmpl); err != nil {
+			b.Fatal(err)
+		}
+		c, err := engine.ParseConstraint(readYAML(b, samples[0]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := e.AddConstraint(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e
+}
+
+func readYAML(b *testing.B, path string) map[string]any {
+	b.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		b.Fatalf("%s: %v", path, err)
+	}
+	return m
+}
+
+// BenchmarkValidatorHTTP sends the privileged-Pod AdmissionReview to the
+// validation handler over HTTPS on loopback, from 1, 16 and 64 concurrent
+// clients, with the library's 19 constraints loaded. It reports
+// reviews/s and the P50/P99 latency seen by the clients.
+//
+//	go test ./webhook -run xxx -bench ValidatorHTTP -benchtime 2000x
+func BenchmarkValidatorHTTP(b *testing.B) {
+	e := libraryPolicies(b)
+	v := &Validator{
+		Engine:   e,
+		Policies: &PolicyValidator{Compiler: e},
+		Ready:    func() bool { return true },
+		Limiter:  make(chan struct{}, 64),
+		Log:      logr.Discard(),
+	}
+	srv := httptest.NewTLSServer(v)
+	defer srv.Close()
+	body := []byte(podCreate)
+
+	for _, clients := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			tr := srv.Client().Transport.(*http.Transport).Clone()
+			tr.MaxIdleConnsPerHost = clients
+			tr.TLSClientConfig = &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
+			client := &http.Client{Transport: tr}
+			latencies := make([]time.Duration, b.N)
+			var next atomic.Int64
+			var failed atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			start := time.Now()
+			for range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := next.Add(1) - 1
+						if i >= int64(b.N) {
+							return
+						}
+						t0 := time.Now()
+						resp, err := client.Post(srv.URL+"/v1/admit?timeout=3s", "application/json", bytes.NewReader(body))
+						if err != nil || resp.StatusCode != http.StatusOK {
+							failed.Add(1)
+						}
+						if resp != nil {
+							var buf [4096]byte
+							for {
+								if _, err := resp.Body.Read(buf[:]); err != nil {
+									break
+								}
+							}
+							resp.Body.Close()
+						}
+						latencies[i] = time.Since(t0)
+					}
+				}()
+			}
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if n := failed.Load(); n > 0 {
+				b.Fatalf("%d of %d requests failed", n, b.N)
+			}
+			slices.Sort(latencies)
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "reviews/s")
+			b.ReportMetric(float64(latencies[len(latencies)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(latencies[len(latencies)*99/100].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
