@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -155,9 +157,11 @@ func benchmarkWorkloadA(b *testing.B, opts Options) {
 		Object:    runtime.RawExtension{Raw: pod},
 	}
 	ctx := context.Background()
+	var lat latencies
 	b.ReportAllocs()
 	cpu := startCPU()
 	for b.Loop() {
+		start := time.Now()
 		r, err := NewAdmissionReview(req, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -166,8 +170,23 @@ func benchmarkWorkloadA(b *testing.B, opts Options) {
 		if err != nil || len(resp.Results) == 0 {
 			b.Fatalf("review: %v", err)
 		}
+		lat = append(lat, time.Since(start))
 	}
 	cpu.report(b, 1)
+	lat.report(b)
+}
+
+// latencies are per-operation wall times, for percentile metrics.
+type latencies []time.Duration
+
+// report adds p50-ns and p99-ns metrics.
+func (l latencies) report(b *testing.B) {
+	if len(l) == 0 {
+		return
+	}
+	slices.Sort(l)
+	b.ReportMetric(float64(l[len(l)/2].Nanoseconds()), "p50-ns")
+	b.ReportMetric(float64(l[len(l)*99/100].Nanoseconds()), "p99-ns")
 }
 
 // BenchmarkNewAdmissionReview measures building the review of the
