@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -17,10 +18,14 @@ const (
 	TemplateErrCode = "template_error"
 )
 
-// RefusedBuiltins are the builtins a template may not call unless listed
+// refusedBuiltins are the builtins a template may not call unless listed
 // in Options.AllowedBuiltins: they reach outside the process (network,
 // DNS) or expose the process's own runtime and environment.
-var RefusedBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
+var refusedBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime"}
+
+// RefusedBuiltins returns the builtins refused unless allowed through
+// Options.AllowedBuiltins.
+func RefusedBuiltins() []string { return slices.Clone(refusedBuiltins) }
 
 // compiledTemplate is a template whose Rego is compiled and prepared.
 type compiledTemplate struct {
@@ -41,8 +46,8 @@ type compiler struct {
 }
 
 func newCompiler(opts Options, store storage.Store) *compiler {
-	refused := make(map[string]struct{}, len(RefusedBuiltins))
-	for _, b := range RefusedBuiltins {
+	refused := make(map[string]struct{}, len(refusedBuiltins))
+	for _, b := range refusedBuiltins {
 		refused[b] = struct{}{}
 	}
 	for _, b := range opts.AllowedBuiltins {
