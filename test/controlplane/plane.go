@@ -70,6 +70,11 @@ func Start(ctx context.Context, opts Options) (*Plane, error) {
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 90 * time.Second
 	}
+	if opts.StateDir != "" {
+		if opts.StateDir, err = filepath.Abs(opts.StateDir); err != nil {
+			return nil, fmt.Errorf("resolve state dir: %w", err)
+		}
+	}
 	p := &Plane{stateDir: opts.StateDir, KubectlPath: filepath.Join(opts.BinDir, Kubectl)}
 	if err := p.prepareState(); err != nil {
 		return nil, err
@@ -91,7 +96,7 @@ func Start(ctx context.Context, opts Options) (*Plane, error) {
 // finishStart records the processes, waits for readiness and writes the kubeconfig.
 func (p *Plane) finishStart(ctx context.Context, opts Options) error {
 	binaries := []string{filepath.Join(opts.BinDir, Etcd), filepath.Join(opts.BinDir, KubeAPIServer)}
-	if err := writePIDFile(p.pidFile(), childProcesses(binaries)); err != nil {
+	if err := writePIDFile(p.pidFile(), childProcesses(binaries, p.stateDir)); err != nil {
 		return err
 	}
 	if err := waitReady(ctx, p.Config, opts.StartTimeout); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStartRejectsPortInUse(t *testing.T) {
@@ -154,5 +155,39 @@ func TestTempStateDir(t *testing.T) {
 				t.Errorf("tempStateDir() = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
 			}
 		})
+	}
+}
+
+// TestPlanesInOneProcessStayApart: tests in one package may run several
+// planes at once; each must record and stop only its own processes.
+func TestPlanesInOneProcessStayApart(t *testing.T) {
+	binDir := requireBinaries(t)
+	ctx := context.Background()
+	a, err := Start(ctx, Options{BinDir: binDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Start(ctx, Options{BinDir: binDir})
+	if err != nil {
+		_ = a.Stop()
+		t.Fatal(err)
+	}
+	defer func() { _ = b.Stop() }()
+
+	aProcs, _ := readPIDFile(a.pidFile())
+	bProcs, _ := readPIDFile(b.pidFile())
+	if len(aProcs) != 2 || len(bProcs) != 2 {
+		t.Fatalf("pid files list %v and %v, want two processes each", aProcs, bProcs)
+	}
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range bProcs {
+		if !runsBinary(p.pid, p.path) {
+			t.Errorf("stopping one plane stopped the other's %s (pid %d)", p.path, p.pid)
+		}
+	}
+	if err := waitReady(ctx, b.Config, 10*time.Second); err != nil {
+		t.Errorf("other plane not ready after the first stopped: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -61,8 +62,12 @@ func readPIDFile(file string) ([]process, error) {
 // StopStale stops the processes recorded in stateDir's pid file by an earlier
 // run that did not shut down (for example a killed `make run`). A recorded
 // process is only signalled while /proc says it still runs the recorded
-// binary, so a recycled pid is never touched.
+// binary with this state dir, so a recycled pid is never touched.
 func StopStale(stateDir string) error {
+	stateDir, err := filepath.Abs(stateDir)
+	if err != nil {
+		return fmt.Errorf("resolve state dir: %w", err)
+	}
 	file := filepath.Join(stateDir, pidFileName)
 	procs, err := readPIDFile(file)
 	if err != nil {
@@ -70,7 +75,7 @@ func StopStale(stateDir string) error {
 	}
 	var errs []error
 	for _, p := range procs {
-		if !runsBinary(p.pid, p.path) {
+		if !belongsTo(p.pid, p.path, stateDir) {
 			continue
 		}
 		if err := terminate(p.pid, p.path); err != nil {
@@ -121,8 +126,20 @@ func runsBinary(pid int, path string) bool {
 	return err == nil && state != "Z"
 }
 
-// childProcesses lists this process's children that run one of binaries.
-func childProcesses(binaries []string) []process {
+// belongsTo reports whether pid runs path with a command-line argument
+// inside stateDir (its --data-dir or --cert-dir).
+func belongsTo(pid int, path, stateDir string) bool {
+	if !runsBinary(pid, path) {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return err == nil && bytes.Contains(cmdline, []byte("="+stateDir+string(filepath.Separator)))
+}
+
+// childProcesses lists this process's children that run one of binaries
+// for the plane whose state is in stateDir. Several planes may run in one
+// process, so the state dir tells them apart.
+func childProcesses(binaries []string, stateDir string) []process {
 	for i, bin := range binaries {
 		if resolved, err := filepath.EvalSymlinks(bin); err == nil {
 			binaries[i] = resolved
@@ -143,7 +160,7 @@ func childProcesses(binaries []string) []process {
 			continue
 		}
 		for _, bin := range binaries {
-			if runsBinary(pid, bin) {
+			if belongsTo(pid, bin, stateDir) {
 				procs = append(procs, process{pid: pid, path: bin})
 			}
 		}
