@@ -47,6 +47,10 @@ func runCmd(ctx context.Context, args []string, getenv func(string) string, stdo
 		if existing, err := controlplane.FindExisting(ctx, 3*time.Second); err == nil {
 			fmt.Fprintf(stdout, "using reachable cluster %s (context %q, %s); pass -local to start a local one instead\n",
 				existing.Config.Host, existing.Context, existing.Version)
+			if len(o.command) == 0 {
+				fmt.Fprintln(stdout, "nothing to start; give a command after -- to run it against this cluster")
+				return nil
+			}
 			return runOrWait(ctx, o.command, "", stdout, stderr)
 		}
 	}
