@@ -36,8 +36,27 @@ func createNamespaces(ctx context.Context, cs kubernetes.Interface) error {
 			return fmt.Errorf("create service account in %s: %w", name, err)
 		}
 	}
+	return createManagerPods(ctx, cs)
+}
+
+// createManagerPods creates stand-ins for the webhook servers' own Pods
+// (POD_NAME in gatekeeper-system): Gatekeeper looks its Pod up to own its
+// status objects and does not load templates without it. No scheduler runs,
+// so they stay Pending.
+func createManagerPods(ctx context.Context, cs kubernetes.Interface) error {
+	for _, name := range []string{"portcullis", "gatekeeper"} {
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: managerPodName(name), Namespace: "gatekeeper-system"},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "manager", Image: "registry.k8s.io/pause:3.10"}}},
+		}
+		if _, err := cs.CoreV1().Pods(pod.Namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create manager pod %s: %w", pod.Name, err)
+		}
+	}
 	return nil
 }
+
+func managerPodName(system string) string { return "bench-" + system }
 
 // loadPolicies creates every template, then each constraint once its CRD
 // is served.

@@ -80,7 +80,7 @@ func startProcess(w Webhook, port int, certDir, kubeconfig, stateDir string) (*p
 	}
 	cmd := exec.Command(w.Binary, w.Args(port, certDir, kubeconfig, spare)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=gatekeeper-system", "POD_NAME=bench-"+w.Name)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "POD_NAMESPACE=gatekeeper-system", "POD_NAME="+managerPodName(w.Name))
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
 		return nil, fmt.Errorf("start %s: %w", w.Name, err)
