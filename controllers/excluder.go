@@ -2,10 +2,10 @@ package controllers
 
 import (
 	"reflect"
-	"strings"
 	"sync"
 
 	configv1alpha1 "github.com/portcullis-dev/portcullis/apis/config/v1alpha1"
+	"github.com/portcullis-dev/portcullis/engine/match"
 )
 
 // NamespaceExcluder answers whether a process (audit, webhook, sync) should
@@ -14,15 +14,23 @@ import (
 type NamespaceExcluder struct {
 	mu        sync.RWMutex
 	byProcess map[string][]string
+	globs     map[string]match.Globs
 }
 
 // Set replaces the exclusions with those of entries and reports whether
-// they changed.
+// they changed. A pattern that is not a valid glob can match no namespace
+// name, so it is dropped.
 func (e *NamespaceExcluder) Set(entries []configv1alpha1.MatchEntry) bool {
 	by := map[string][]string{}
+	globs := map[string]match.Globs{}
 	for _, m := range entries {
 		for _, p := range m.Processes {
 			by[p] = append(by[p], m.ExcludedNamespaces...)
+			for _, pattern := range m.ExcludedNamespaces {
+				if g, err := match.ParseGlob(pattern); err == nil {
+					globs[p] = append(globs[p], g)
+				}
+			}
 		}
 	}
 	e.mu.Lock()
@@ -30,7 +38,7 @@ func (e *NamespaceExcluder) Set(entries []configv1alpha1.MatchEntry) bool {
 	if reflect.DeepEqual(by, e.byProcess) {
 		return false
 	}
-	e.byProcess = by
+	e.byProcess, e.globs = by, globs
 	return true
 }
 
@@ -42,32 +50,5 @@ func (e *NamespaceExcluder) IsExcluded(process, namespace string) bool {
 	}
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	for _, p := range []string{process, configv1alpha1.ProcessAll} {
-		for _, pattern := range e.byProcess[p] {
-			if globMatch(pattern, namespace) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// globMatch matches name against a pattern that may start and/or end with
-// "*" ("kube-*", "*-system", "*test*").
-func globMatch(pattern, name string) bool {
-	prefix := strings.HasSuffix(pattern, "*")
-	suffix := strings.HasPrefix(pattern, "*")
-	core := strings.TrimSuffix(strings.TrimPrefix(pattern, "*"), "*")
-	switch {
-	case pattern == "*":
-		return true
-	case prefix && suffix:
-		return strings.Contains(name, core)
-	case prefix:
-		return strings.HasPrefix(name, core)
-	case suffix:
-		return strings.HasSuffix(name, core)
-	default:
-		return name == pattern
-	}
+	return e.globs[process].MatchesAny(namespace) || e.globs[configv1alpha1.ProcessAll].MatchesAny(namespace)
 }
