@@ -41,13 +41,14 @@ func PortcullisWebhook(binary, crdDir string) Webhook {
 	}
 }
 
-// GatekeeperWebhook runs upstream Gatekeeper's manager with only the
-// webhook operation.
+// GatekeeperWebhook runs upstream Gatekeeper's manager with the webhook
+// operation plus generate, which creates the constraint CRDs (Portcullis's
+// webhook role does that itself).
 func GatekeeperWebhook(binary, crdDir string) Webhook {
 	return Webhook{
 		Name: "gatekeeper", Binary: binary, CRDPaths: []string{crdDir},
 		Args: func(port int, certDir, kubeconfig string, spare []int) []string {
-			return []string{"--operation=webhook", "--disable-cert-rotation",
+			return []string{"--operation=webhook", "--operation=generate", "--disable-cert-rotation",
 				"--cert-dir", certDir, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
 				"--health-addr", "127.0.0.1:" + strconv.Itoa(spare[0]),
 				"--prometheus-port", strconv.Itoa(spare[1]), "--shutdown-delay", "0",
