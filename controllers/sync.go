@@ -154,3 +154,25 @@ func GVKs(cfg *configv1alpha1.Config) []schema.GroupVersionKind {
 	}
 	return out
 }
+
+// Each calls fn with every synced object of gvk, as the informer holds it;
+// fn must not keep or change obj. It lets the audit review the inventory
+// instead of listing from the API server.
+func (s *Syncer) Each(gvk schema.GroupVersionKind, fn func(obj map[string]any) error) error {
+	s.mu.Lock()
+	k := s.kinds[gvk]
+	s.mu.Unlock()
+	if k == nil {
+		return nil
+	}
+	for _, obj := range k.store.List() {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			continue
+		}
+		if err := fn(u.Object); err != nil {
+			return err
+		}
+	}
+	return nil
+}

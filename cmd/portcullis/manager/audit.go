@@ -20,9 +20,9 @@ import (
 // auditEventSource is the reporting controller of audit events.
 const auditEventSource = "portcullis-audit"
 
-// errAuditFromCache is returned for --audit-from-cache until the syncer can
-// hand its objects to the audit (see audit.Inventory).
-var errAuditFromCache = errors.New("--audit-from-cache: the inventory syncer does not expose its objects to the audit yet")
+// errAuditFromCache is returned for --audit-from-cache when this process
+// syncs no inventory to audit.
+var errAuditFromCache = errors.New("--audit-from-cache: this process runs no inventory sync to audit from")
 
 // AuditOptions configure the audit of existing objects.
 type AuditOptions struct {
@@ -58,7 +58,7 @@ func (o *AuditOptions) setup(mgr ctrl.Manager, deps *Deps, reg prometheus.Regist
 	if !deps.Options.Runs(OperationAudit) {
 		return nil, nil
 	}
-	if o.FromCache {
+	if o.FromCache && deps.Syncer == nil {
 		return nil, errAuditFromCache
 	}
 	exempt, err := match.ParseGlobs(deps.Options.Webhook.ExemptNamespaces)
@@ -77,9 +77,14 @@ func (o *AuditOptions) setup(mgr ctrl.Manager, deps *Deps, reg prometheus.Regist
 	if err != nil {
 		return nil, err
 	}
+	var source audit.Source = &audit.APISource{Discovery: disc, Dynamic: dyn}
+	if o.FromCache {
+		// The Config's syncOnly kinds, as the informers hold them.
+		source = &audit.CacheSource{Inventory: deps.Syncer}
+	}
 	a := &audit.Auditor{
 		Engine:  deps.Engine,
-		Source:  &audit.APISource{Discovery: disc, Dynamic: dyn},
+		Source:  source,
 		Dynamic: dyn,
 		Excluded: func(ns string) bool {
 			return exempt.MatchesAny(ns) || deps.Excluder.IsExcluded(configv1alpha1.ProcessAudit, ns)

@@ -65,12 +65,15 @@ func TestAuditSetupSkippedOrRefused(t *testing.T) {
 		name       string
 		operations []string
 		audit      AuditOptions
+		syncer     *controllers.Syncer // the inventory sync, nil when the process has none
 		wantErr    error
 		wantAdded  bool
 	}{
 		{name: "not this process's operation", operations: []string{OperationWebhook}},
-		{name: "from cache is refused until the syncer exposes objects", operations: []string{OperationAudit},
+		{name: "from cache is refused without an inventory sync", operations: []string{OperationAudit},
 			audit: AuditOptions{FromCache: true}, wantErr: errAuditFromCache},
+		{name: "from cache audits the inventory sync", operations: []string{OperationAudit},
+			audit: AuditOptions{FromCache: true}, syncer: &controllers.Syncer{}, wantAdded: true},
 		{name: "audit operation adds the auditor", operations: []string{OperationAudit}, wantAdded: true},
 	}
 	for _, tc := range tests {
@@ -82,7 +85,7 @@ func TestAuditSetupSkippedOrRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			deps := &Deps{Options: opts, Engine: engine.New(engine.Options{}), Tracker: controllers.NewReadyTracker(),
-				Excluder: &controllers.NamespaceExcluder{}}
+				Excluder: &controllers.NamespaceExcluder{}, Syncer: tc.syncer}
 			a, err := tc.audit.setup(mgr, deps, prometheus.NewRegistry())
 			if !errors.Is(err, tc.wantErr) {
 				t.Fatalf("setup error = %v, want %v", err, tc.wantErr)

@@ -40,6 +40,7 @@ func setupControllers(mgr ctrl.Manager, deps *Deps) error {
 		Tracker:  deps.Tracker,
 		Excluder: deps.Excluder,
 	}
+	deps.Syncer = syncer
 	seeder := &controllers.ReadinessSeeder{
 		Reader:    mgr.GetAPIReader(),
 		Namespace: deps.Options.Namespace,

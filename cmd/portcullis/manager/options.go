@@ -33,6 +33,8 @@ type Options struct {
 	OperationOptions
 	// Webhook configures the admission webhooks.
 	Webhook WebhookOptions
+	// Audit configures the audit of existing objects.
+	Audit AuditOptions
 }
 
 // NewOptions returns the defaults, taking namespace and pod name from
@@ -65,6 +67,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.LogDevelopment, "log-development", o.LogDevelopment, "human-readable console logs")
 	o.OperationOptions.AddFlags(fs)
 	o.Webhook.AddFlags(fs)
+	o.Audit.AddFlags(fs)
 	gofs := flag.NewFlagSet("controller-runtime", flag.ContinueOnError)
 	ctrlconfig.RegisterFlags(gofs)
 	fs.AddGoFlagSet(gofs)

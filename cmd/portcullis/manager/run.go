@@ -25,6 +25,8 @@ type Deps struct {
 	Engine   *engine.Engine
 	Tracker  *controllers.ReadyTracker
 	Excluder *controllers.NamespaceExcluder
+	// Syncer mirrors the Config's syncOnly kinds; set by setupControllers.
+	Syncer *controllers.Syncer
 }
 
 // setupFunc wires one concern into the manager.
@@ -35,6 +37,7 @@ var setups = []setupFunc{
 	setupControllers,
 	setupHealth,
 	setupWebhook,
+	setupAudit,
 }
 
 // Run builds the manager against cfg and runs it until ctx ends.
@@ -51,6 +54,9 @@ func Run(ctx context.Context, cfg *rest.Config, opts *Options) error {
 	}
 	return runManager(ctx, mgr, deps)
 }
+
+// setupAudit adds the leader-only audit of existing objects.
+func setupAudit(mgr ctrl.Manager, deps *Deps) error { return deps.Options.Audit.Setup(mgr, deps) }
 
 // runManager wires deps into mgr and runs it until ctx ends.
 func runManager(ctx context.Context, mgr ctrl.Manager, deps *Deps) error {
