@@ -91,7 +91,8 @@ func StopStale(stateDir string) error {
 	return nil
 }
 
-// terminate sends SIGTERM, waits up to 10s, then SIGKILL.
+// terminate sends SIGTERM, waits up to 10s, then SIGKILL and waits up to 5s
+// more, so the process is gone when it returns nil.
 func terminate(pid int, path string) error {
 	err := syscall.Kill(pid, syscall.SIGTERM)
 	if errors.Is(err, syscall.ESRCH) {
@@ -100,17 +101,28 @@ func terminate(pid int, path string) error {
 	if err != nil {
 		return fmt.Errorf("signal pid %d (%s): %w", pid, path, err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if !runsBinary(pid, path) {
-			return nil
-		}
-		time.Sleep(100 * time.Millisecond)
+	if waitGone(pid, path, 10*time.Second) {
+		return nil
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill pid %d (%s): %w", pid, path, err)
 	}
+	if !waitGone(pid, path, 5*time.Second) {
+		return fmt.Errorf("pid %d (%s) survived SIGKILL", pid, path)
+	}
 	return nil
+}
+
+// waitGone polls until pid no longer runs path or timeout passes.
+func waitGone(pid int, path string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for runsBinary(pid, path) {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return true
 }
 
 // runsBinary reports whether pid is alive (not a zombie) and executing path.
