@@ -13,7 +13,6 @@ RUN go mod download
 COPY apis/ apis/
 COPY audit/ audit/
 COPY cmd/ cmd/
-COPY config/ config/
 COPY controllers/ controllers/
 COPY engine/ engine/
 COPY library/ library/
