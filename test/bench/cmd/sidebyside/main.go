@@ -46,7 +46,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.libraryDir, "library", filepath.Join("..", "..", "library"), "Portcullis library directory")
 	flag.StringVar(&o.outDir, "out", "results", "directory for results.md and results.json")
-	flag.IntVar(&o.rounds, "rounds", 3, "alternating benchmark rounds per system and object")
+	flag.IntVar(&o.rounds, "rounds", 5, "alternating benchmark rounds per system and object")
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "time per benchmark round")
 	flag.IntVar(&o.iterations, "iterations", 200, "iterations for the bench CLIs")
 	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
