@@ -35,6 +35,8 @@ type Options struct {
 	Webhook WebhookOptions
 	// Audit configures the audit of existing objects.
 	Audit AuditOptions
+	// Engine configures the policy engine.
+	Engine EngineOptions
 }
 
 // NewOptions returns the defaults, taking namespace and pod name from
@@ -68,6 +70,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	o.OperationOptions.AddFlags(fs)
 	o.Webhook.AddFlags(fs)
 	o.Audit.AddFlags(fs)
+	o.Engine.AddFlags(fs)
 	gofs := flag.NewFlagSet("controller-runtime", flag.ContinueOnError)
 	ctrlconfig.RegisterFlags(gofs)
 	fs.AddGoFlagSet(gofs)

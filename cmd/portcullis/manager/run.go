@@ -48,7 +48,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts *Options) error {
 	}
 	deps := &Deps{
 		Options:  opts,
-		Engine:   engine.New(engine.Options{}),
+		Engine:   opts.Engine.New(),
 		Tracker:  controllers.NewReadyTracker(),
 		Excluder: &controllers.NamespaceExcluder{},
 	}
