@@ -273,16 +273,6 @@ func buildBinary(t *testing.T) string {
 	return out
 }
 
-// hasFlag reports whether `portcullis manager --help` lists flag.
-func hasFlag(t *testing.T, binary, flag string) bool {
-	t.Helper()
-	out, err := exec.Command(binary, "manager", "--help").CombinedOutput()
-	if err != nil {
-		t.Fatalf("portcullis manager --help: %v\n%s", err, out)
-	}
-	return strings.Contains(string(out), flag+" ")
-}
-
 // rotationArgs run the webhook Deployment's flags as shipped, certificate
 // rotation on, with only what running out of cluster needs changed.
 func rotationArgs(t *testing.T, kubeconfig string) []string {
