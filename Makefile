@@ -8,6 +8,10 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
+# The release version lives in one place: the image tag of config/default.
+VERSION    ?= $(shell sed -n 's/^ *newTag: *//p' config/default/kustomization.yaml)
+IMG        ?= ghcr.io/portcullis-dev/portcullis:$(VERSION)
+GO_LDFLAGS ?= -s -w -X github.com/portcullis-dev/portcullis/cmd/portcullis/app.version=$(VERSION)
 PKGS      ?= ./...
 BIN_DIR   ?= bin
 DEV_DIR   ?= .dev
@@ -50,8 +54,16 @@ help: ## Show this list of targets.
 ##@ Build
 
 .PHONY: build
-build: ## Build the portcullis binary into bin/portcullis.
-	$(GO) build -o $(BIN_DIR)/portcullis ./cmd/portcullis
+build: ## Build the static portcullis binary into bin/portcullis (the image builds the same).
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(GO_LDFLAGS)" -o $(BIN_DIR)/portcullis ./cmd/portcullis
+
+.PHONY: docker-build
+docker-build: ## Build the image $(IMG) with the same flags as build.
+	docker build --build-arg VERSION=$(VERSION) --build-arg GO_LDFLAGS="$(GO_LDFLAGS)" -t $(IMG) .
+
+.PHONY: deploy-yaml
+deploy-yaml: controlplane ## Regenerate deploy/gatekeeper.yaml from config/default (run after changing config/).
+	{ cat config/default/header.txt; "$$($(CONTROLPLANE) bin-dir)/kubectl" kustomize --load-restrictor=LoadRestrictionsNone config/default; } > deploy/gatekeeper.yaml
 
 .PHONY: controlplane
 controlplane: controlplane-tool ## Build (or reuse cached) etcd, kube-apiserver and kubectl for tests.
