@@ -19,6 +19,8 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/portcullis-dev/portcullis/test/certs"
 )
 
 // Options say where everything is. Paths may be relative to the working
@@ -61,7 +63,7 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	certDir := filepath.Join(o.StateDir, "certs")
-	caPEM, err := writeServingCert(certDir)
+	caPEM, err := certs.WriteServing(certDir)
 	if err != nil {
 		return err
 	}

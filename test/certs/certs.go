@@ -1,4 +1,8 @@
-package dev
+// Package certs writes the self-signed serving certificate that local runs
+// and tests use to let a kube-apiserver call a webhook on 127.0.0.1 by URL.
+// The installed manager does not use it: it rotates its certificates with
+// cert-controller.
+package certs
 
 import (
 	"crypto/ecdsa"
@@ -15,11 +19,10 @@ import (
 	"time"
 )
 
-// writeServingCert writes a self-signed certificate for 127.0.0.1 as
-// tls.crt and tls.key into dir and returns the certificate as PEM, which is
-// also the CA bundle the API server needs. It is for a local run only; the
-// installed manager rotates its certificates with cert-controller.
-func writeServingCert(dir string) ([]byte, error) {
+// WriteServing writes a self-signed certificate for 127.0.0.1 as tls.crt
+// and tls.key into dir and returns the certificate as PEM, which is also the
+// CA bundle the API server needs.
+func WriteServing(dir string) ([]byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate key: %w", err)
