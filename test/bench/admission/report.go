@@ -30,3 +30,18 @@ func WriteMarkdown(w io.Writer, rows []Row) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// WriteAuditMarkdown renders the audit comparison.
+func WriteAuditMarkdown(w io.Writer, rows []AuditRow) {
+	fmt.Fprintln(w, "| system | Pods | first full audit | peak RSS | new violation in status after |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, r := range rows {
+		nv := "not within the timeout"
+		if r.NewViolation > 0 {
+			nv = r.NewViolation.Round(time.Second).String()
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %.0f MiB | %s |\n", r.System, r.Pods, r.Duration.Round(100*time.Millisecond),
+			float64(r.PeakRSS)/(1<<20), nv)
+	}
+	fmt.Fprintln(w)
+}

@@ -32,12 +32,15 @@ type options struct {
 	admission  bool
 	creates    int
 	systems    string
+	// auditNamespaces of 100 Pods each; 0 skips the audit comparison.
+	auditNamespaces int
 }
 
 // results is everything one run writes.
 type results struct {
 	*bench.Results
-	Admission []admission.Row `json:"admission,omitempty"`
+	Admission []admission.Row      `json:"admission,omitempty"`
+	Audit     []admission.AuditRow `json:"audit,omitempty"`
 }
 
 func main() {
@@ -52,6 +55,7 @@ func main() {
 	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
 	flag.BoolVar(&o.admission, "admission", true, "compare admission through a real kube-apiserver")
 	flag.StringVar(&o.systems, "admission-systems", "none,portcullis,gatekeeper", "systems to run pod creates through")
+	flag.IntVar(&o.auditNamespaces, "audit-namespaces", 0, "namespaces of 100 Pods for the audit comparison; 0 skips it")
 	flag.IntVar(&o.creates, "creates", 200, "least pod creates timed per concurrency level")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
@@ -81,6 +85,13 @@ func run(ctx context.Context, o options) error {
 		res.Admission, err = compareAdmission(ctx, w, o)
 		if err != nil {
 			// Keep what was measured; the error still fails the run.
+			_ = write(o.outDir, res)
+			return err
+		}
+	}
+	if o.auditNamespaces > 0 {
+		res.Audit, err = compareAudit(ctx, w, o)
+		if err != nil {
 			_ = write(o.outDir, res)
 			return err
 		}
@@ -164,6 +175,9 @@ func write(dir string, res *results) error {
 		res.WriteMarkdown(out)
 		if len(res.Admission) > 0 {
 			admission.WriteMarkdown(out, res.Admission)
+		}
+		if len(res.Audit) > 0 {
+			admission.WriteAuditMarkdown(out, res.Audit)
 		}
 	}
 	return nil
