@@ -64,8 +64,10 @@ func PortcullisAudit(binary, crdDir string) AuditSystem {
 func GatekeeperAudit(binary, crdDir string) AuditSystem {
 	return AuditSystem{FinishedMsg: "auditing is complete", Webhook: Webhook{
 		Name: "gatekeeper", Binary: binary, CRDPaths: []string{crdDir},
-		Args: func(_ int, _, kubeconfig string, spare []int) []string {
-			return []string{"--operation=audit", "--operation=generate", "--audit-interval", "10",
+		Args: func(_ int, certDir, kubeconfig string, spare []int) []string {
+			// Gatekeeper watches a client certificate in --cert-dir even
+			// when it serves no webhook.
+			return []string{"--operation=audit", "--operation=generate", "--audit-interval", "10", "--cert-dir", certDir,
 				"--health-addr", "127.0.0.1:" + strconv.Itoa(spare[0]),
 				"--prometheus-port", strconv.Itoa(spare[1]), "--shutdown-delay", "0",
 				"--disable-cert-rotation", "--kubeconfig", kubeconfig}
@@ -112,7 +114,11 @@ func RunAudit(ctx context.Context, o AuditOptions, s AuditSystem) (*AuditRow, er
 	if err := seedPods(ctx, cs, o); err != nil {
 		return nil, err
 	}
-	proc, err := startProcess(s.Webhook, 0, "", plane.KubeconfigPath, state)
+	certDir := filepath.Join(state, "certs")
+	if _, err := writeServingCert(certDir); err != nil {
+		return nil, err
+	}
+	proc, err := startProcess(s.Webhook, 0, certDir, plane.KubeconfigPath, state)
 	if err != nil {
 		return nil, err
 	}

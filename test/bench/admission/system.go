@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -91,12 +92,23 @@ func startProcess(w Webhook, port int, certDir, kubeconfig, stateDir string) (*p
 	return p, nil
 }
 
+// tail returns the last n lines of the process log, for error reports
+// (the log lives in a state directory that is removed afterwards).
+func (p *process) tail(n int) string {
+	raw, err := os.ReadFile(p.log)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
+}
+
 // exited reports the exit error if the process has already stopped.
 func (p *process) exited() error {
 	select {
 	case err := <-p.done:
 		p.done <- err
-		return fmt.Errorf("%s exited (%v); see %s", p.cmd.Path, err, p.log)
+		return fmt.Errorf("%s exited (%v); log ends:\n%s", p.cmd.Path, err, p.tail(20))
 	default:
 		return nil
 	}

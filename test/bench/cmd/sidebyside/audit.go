@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/portcullis-dev/portcullis/test/bench"
@@ -41,6 +43,9 @@ func compareAudit(ctx context.Context, w *bench.Workload, o options) ([]admissio
 	}
 	var rows []admission.AuditRow
 	for _, s := range systems {
+		if !slices.Contains(strings.Split(o.auditSystems, ","), s.Name) {
+			continue
+		}
 		row, err := admission.RunAudit(ctx, opts, s)
 		if err != nil {
 			return rows, fmt.Errorf("audit: %w", err)

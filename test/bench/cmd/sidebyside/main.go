@@ -34,6 +34,7 @@ type options struct {
 	systems    string
 	// auditNamespaces of 100 Pods each; 0 skips the audit comparison.
 	auditNamespaces int
+	auditSystems    string
 }
 
 // results is everything one run writes.
@@ -56,6 +57,7 @@ func main() {
 	flag.BoolVar(&o.admission, "admission", true, "compare admission through a real kube-apiserver")
 	flag.StringVar(&o.systems, "admission-systems", "none,portcullis,gatekeeper", "systems to run pod creates through")
 	flag.IntVar(&o.auditNamespaces, "audit-namespaces", 0, "namespaces of 100 Pods for the audit comparison; 0 skips it")
+	flag.StringVar(&o.auditSystems, "audit-systems", "portcullis,gatekeeper", "systems whose audit is compared")
 	flag.IntVar(&o.creates, "creates", 200, "least pod creates timed per concurrency level")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
