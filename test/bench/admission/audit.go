@@ -29,7 +29,8 @@ import (
 type AuditRow struct {
 	System string `json:"system"`
 	Pods   int    `json:"pods"`
-	// Duration is the audit's own report of its first full run.
+	// Duration is the audit's own report of its first run that started
+	// after every constraint was created.
 	Duration time.Duration `json:"duration"`
 	// PeakRSS is VmHWM of the audit process after that run, in bytes.
 	PeakRSS int64 `json:"peakRSSBytes"`
@@ -126,9 +127,15 @@ func RunAudit(ctx context.Context, o AuditOptions, s AuditSystem) (*AuditRow, er
 	if err := loadPolicies(ctx, dyn, o.Workload, s.Name == "gatekeeper", proc); err != nil {
 		return nil, err
 	}
-	o.logf("audit %s: waiting for the first full audit run", s.Name)
+	// A run already going while the constraints were added may have missed
+	// some, so the first full run is the second one to finish from here.
+	done, err := findLogDurations(proc.log, s.FinishedMsg)
+	if err != nil {
+		return nil, err
+	}
+	o.logf("audit %s: waiting for the first full audit run after loading (%d runs before)", s.Name, len(done))
 	row := &AuditRow{System: s.Name, Pods: o.Namespaces * o.PodsPerNamespace}
-	if row.Duration, err = waitLogDuration(ctx, proc, s.FinishedMsg, 1, o.Timeout); err != nil {
+	if row.Duration, err = waitLogDuration(ctx, proc, s.FinishedMsg, len(done)+2, o.Timeout); err != nil {
 		return nil, fmt.Errorf("audit %s: %w", s.Name, err)
 	}
 	row.PeakRSS = peakRSS(proc.cmd.Process.Pid)
