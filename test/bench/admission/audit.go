@@ -69,12 +69,17 @@ func GatekeeperAudit(binary, crdDir string) AuditSystem {
 			// Gatekeeper watches a client certificate in --cert-dir even
 			// when it serves no webhook.
 			return []string{"--operation=audit", "--operation=generate", "--audit-interval", "10", "--cert-dir", certDir,
+				"--api-cache-dir", filepath.Join(filepath.Dir(certDir), apiCacheDir),
 				"--health-addr", "127.0.0.1:" + strconv.Itoa(spare[0]),
 				"--prometheus-port", strconv.Itoa(spare[1]), "--shutdown-delay", "0",
 				"--disable-cert-rotation", "--kubeconfig", kubeconfig}
 		},
 	}}
 }
+
+// apiCacheDir is the state subdirectory Gatekeeper's audit keeps its list
+// pages in (--api-cache-dir; it must exist).
+const apiCacheDir = "audit-cache"
 
 // AuditOptions configure the audit comparison.
 type AuditOptions struct {
@@ -118,6 +123,9 @@ func RunAudit(ctx context.Context, o AuditOptions, s AuditSystem) (*AuditRow, er
 	certDir := filepath.Join(state, "certs")
 	if _, err := writeServingCert(certDir); err != nil {
 		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(state, apiCacheDir), 0o755); err != nil {
+		return nil, fmt.Errorf("audit %s: %w", s.Name, err)
 	}
 	proc, err := startProcess(s.Webhook, 0, certDir, plane.KubeconfigPath, state)
 	if err != nil {

@@ -56,7 +56,7 @@ func main() {
 	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
 	flag.BoolVar(&o.admission, "admission", true, "compare admission through a real kube-apiserver")
 	flag.StringVar(&o.systems, "admission-systems", "none,portcullis,gatekeeper", "systems to run pod creates through")
-	flag.IntVar(&o.auditNamespaces, "audit-namespaces", 0, "namespaces of 100 Pods for the audit comparison; 0 skips it")
+	flag.IntVar(&o.auditNamespaces, "audit-namespaces", 100, "namespaces of 100 Pods for the audit comparison; 0 skips it")
 	flag.StringVar(&o.auditSystems, "audit-systems", "portcullis,gatekeeper", "systems whose audit is compared")
 	flag.IntVar(&o.creates, "creates", 200, "least pod creates timed per concurrency level")
 	flag.Parse()
