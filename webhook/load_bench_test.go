@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -84,10 +85,43 @@ func BenchmarkValidatorHTTP(b *testing.B) {
 	}
 	srv := httptest.NewTLSServer(v)
 	defer srv.Close()
-	body := []byte(podCreate)
+	bodies := []struct{ name, body string }{
+		{"privileged", podCreate},
+		{"compliant", admissionReviewOf(b, filepath.Join("..", "library", "pod-security-policy", "bundles",
+			"restricted", "samples", "example_allowed_restricted.yaml"))},
+	}
+	for _, pod := range bodies {
+		body := []byte(pod.body)
+		for _, clients := range []int{1, 16, 64} {
+			benchmarkLoad(b, fmt.Sprintf("pod=%s/clients=%d", pod.name, clients), srv, body, clients)
+		}
+	}
+}
 
-	for _, clients := range []int{1, 16, 64} {
-		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+// admissionReviewOf wraps the object in path into a CREATE AdmissionReview.
+func admissionReviewOf(b *testing.B, path string) string {
+	obj := readYAML(b, path)
+	meta, _ := obj["metadata"].(map[string]any)
+	review := map[string]any{
+		"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+		"request": map[string]any{
+			"uid": "bench", "operation": "CREATE", "userInfo": map[string]any{"username": "bench"},
+			"kind":      map[string]any{"group": "", "version": "v1", "kind": obj["kind"]},
+			"resource":  map[string]any{"group": "", "version": "v1", "resource": "pods"},
+			"namespace": meta["namespace"], "name": meta["name"], "object": obj,
+		},
+	}
+	raw, err := json.Marshal(review)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return string(raw)
+}
+
+// benchmarkLoad posts body b.N times from the given number of clients.
+func benchmarkLoad(b *testing.B, name string, srv *httptest.Server, body []byte, clients int) {
+	{
+		b.Run(name, func(b *testing.B) {
 			tr := srv.Client().Transport.(*http.Transport).Clone()
 			tr.MaxIdleConnsPerHost = clients
 			tr.TLSClientConfig = &tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
