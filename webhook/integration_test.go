@@ -27,10 +27,6 @@ import (
 	"github.com/portcullis-dev/portcullis/webhook"
 )
 
-var env *envtest.Env
-
-func TestMain(m *testing.M) { os.Exit(envtest.RunMain(m, &env)) }
-
 const privilegedRego = `package k8sdemoprivileged
 
 violation[{"msg": msg}] {
@@ -67,9 +63,11 @@ type harness struct {
 	ready  *atomic.Bool
 }
 
-func setup(t *testing.T) *harness {
+// setup starts a control plane for t alone. (No TestMain: the package's
+// fuzz workers re-run TestMain, and must not each start a control plane.)
+func setup(t *testing.T) (*harness, *envtest.Env) {
 	t.Helper()
-	e := env.Require(t)
+	e := envtest.Start(t)
 	ctx := context.Background()
 
 	eng := engine.New(engine.Options{})
@@ -147,7 +145,7 @@ func setup(t *testing.T) *harness {
 	if err != nil {
 		t.Fatalf("webhook never took effect: %v", err)
 	}
-	return h
+	return h, e
 }
 
 type clientNamespaces struct{ c *kubernetes.Clientset }
@@ -228,7 +226,7 @@ func (h *harness) createPod(ctx context.Context, ns, name string, privileged boo
 }
 
 func TestWebhookThroughAPIServer(t *testing.T) {
-	h := setup(t)
+	h, env := setup(t)
 	ctx := context.Background()
 
 	t.Run("deny refuses with the constraint name and message", func(t *testing.T) {
