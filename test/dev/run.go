@@ -36,7 +36,8 @@ type Options struct {
 	RepoDir string
 	// StateDir holds certificates and the manager's log.
 	StateDir string
-	// Library is the template folder to install, relative to RepoDir.
+	// Library is the template folder to install, relative to RepoDir, with
+	// the first sample constraint of each template; empty installs none.
 	Library string
 	// ManagerArgs are extra flags for the manager.
 	ManagerArgs []string
@@ -90,11 +91,13 @@ func Run(ctx context.Context, o Options) error {
 		o.step("cluster %s is not local, so its API server cannot call this process: "+
 			"admission is not wired; install deploy/gatekeeper.yaml for that (audit and status run)", server)
 	}
-	n, err := loadLibrary(ctx, k, o.repo(o.Library))
-	if err != nil {
-		return err
+	if o.Library != "" {
+		n, err := loadLibrary(ctx, k, o.repo(o.Library))
+		if err != nil {
+			return err
+		}
+		o.step("loaded %s: %d templates with their sample constraints", o.Library, n)
 	}
-	o.step("loaded %s: %d templates with their sample constraints", o.Library, n)
 	o.tryThis()
 	select {
 	case <-ctx.Done():
