@@ -19,8 +19,9 @@ import (
 	"time"
 )
 
-// WriteServing writes a self-signed certificate for 127.0.0.1 as tls.crt
-// and tls.key into dir and returns the certificate as PEM, which is also the
+// WriteServing writes a self-signed certificate for 127.0.0.1 and
+// localhost as tls.crt and tls.key (and the same certificate as ca.crt, for
+// servers that want one) into dir and returns it as PEM, which is also the
 // CA bundle the API server needs.
 func WriteServing(dir string) ([]byte, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -33,6 +34,7 @@ func WriteServing(dir string) ([]byte, error) {
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(30 * 24 * time.Hour),
 		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:              []string{"localhost"},
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
@@ -51,7 +53,7 @@ func WriteServing(dir string) ([]byte, error) {
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
-	for name, b := range map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM} {
+	for name, b := range map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM, "ca.crt": certPEM} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
 			return nil, fmt.Errorf("write %s: %w", name, err)
 		}
