@@ -1,14 +1,11 @@
 package library_test
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,7 +26,7 @@ import (
 func TestSamplesOnRealControlPlane(t *testing.T) {
 	env := envtest.Start(t)
 	kube := kubectl{env: env}
-	startManager(t, env)
+	dev.StartForTest(t, env, "") // the manager as webhook, no constraints yet
 
 	samples := librarySamples(t)
 	for _, ns := range sampleNamespaces(t, samples) {
@@ -138,64 +135,6 @@ func readDoc(t *testing.T, path string) map[string]any {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return m
-}
-
-// startManager runs what `make run` runs, without loading any constraint,
-// and stops it when t ends.
-func startManager(t *testing.T, env *envtest.Env) {
-	t.Helper()
-	repo, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(t.TempDir(), "portcullis")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/portcullis")
-	build.Dir = repo
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build portcullis: %v\n%s", err, out)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- dev.Run(ctx, dev.Options{Kubeconfig: env.KubeconfigPath(), Kubectl: env.KubectlPath(),
-			Portcullis: bin, RepoDir: repo, StateDir: t.TempDir(), Stdout: out})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
-	})
-	deadline := time.Now().Add(3 * time.Minute)
-	for !strings.Contains(out.String(), "Portcullis is running") {
-		select {
-		case err := <-done:
-			done <- err
-			t.Fatalf("manager ended early: %v\n%s", err, out)
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("manager never got ready:\n%s", out)
-		}
-	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // kubectl runs the control plane's kubectl.
