@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 )
 
@@ -31,8 +30,15 @@ func RefusedBuiltins() []string { return slices.Clone(refusedBuiltins) }
 type compiledTemplate struct {
 	tmpl *Template
 	// pkg is the entry package path, e.g. data.k8srequiredlabels.
-	pkg   ast.Ref
-	query rego.PreparedEvalQuery
+	pkg ast.Ref
+	// comp holds the template's compiled modules; query is the compiled
+	// query that binds resultVar to the package's violation set.
+	comp  *ast.Compiler
+	query ast.Body
+	// store holds data.inventory; strict makes builtin errors fail the
+	// evaluation instead of leaving the expression undefined.
+	store  storage.Store
+	strict bool
 	// params checks constraint parameters; nil without a schema.
 	params *paramsValidator
 }
@@ -87,18 +93,17 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 		return nil, &TemplateError{Template: t.Name, Errors: explainRefused(comp.Errors)}
 	}
 	violation := entry.Package.Path.Append(ast.StringTerm("violation"))
-	r := rego.New(
-		rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(violation)))),
-		rego.Compiler(comp),
-		rego.Store(c.store),
-		rego.StrictBuiltinErrors(c.strict),
-	)
-	pq, err := r.PrepareForEval(ctx)
+	query, err := comp.QueryCompiler().
+		WithUnsafeBuiltins(c.refused).
+		Compile(ast.NewBody(ast.Equality.Expr(ast.NewTerm(resultVar), ast.NewTerm(violation))))
 	if err != nil {
 		return nil, prepareError(t.Name, err)
 	}
-	return &compiledTemplate{tmpl: t, pkg: entry.Package.Path, query: pq, params: params}, nil
+	return &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params}, nil
 }
+
+// resultVar is the query variable bound to a template's violation set.
+var resultVar = ast.Var("__portcullis_violation__")
 
 // checkTemplate checks the fields of t that ParseTemplate checks, for
 // templates built in Go.
@@ -192,7 +197,7 @@ func templateError(name string, errs ...*ast.Error) *TemplateError {
 	return &TemplateError{Template: name, Errors: errs}
 }
 
-// prepareError converts an error from PrepareForEval, which can hold
+// prepareError converts an error from compiling the query, which can hold
 // OPA's structured errors, into a *TemplateError.
 func prepareError(name string, err error) error {
 	var errs ast.Errors

@@ -12,7 +12,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
-	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/topdown"
 )
@@ -150,47 +149,79 @@ func (e *Engine) plan(r *Review, point string) []task {
 }
 
 // eval runs the template's violation query with this constraint's
-// parameters.
+// parameters. It drives OPA's evaluator directly: the query is compiled
+// once per template, and the violation set is read as Rego values rather
+// than converted to Go values as a whole.
 func (t task) eval(ctx context.Context, txn storage.Transaction, cancel topdown.Cancel, r *Review) []Result {
 	if t.matchErr != nil {
 		return []Result{t.failed(fmt.Errorf("match %s %s: %w", t.entry.c.Kind, t.entry.c.Name, t.matchErr))}
 	}
 	input := ast.NewObject([2]*ast.Term{reviewKey, r.review}, [2]*ast.Term{paramsKey, t.entry.params})
-	rs, err := t.tmpl.query.Eval(ctx,
-		rego.EvalParsedInput(input),
-		rego.EvalTransaction(txn),
-		rego.EvalMetrics(noMetrics),
-		rego.EvalExternalCancel(cancel))
+	q := topdown.NewQuery(t.tmpl.query).
+		WithCompiler(t.tmpl.comp).
+		WithStore(t.tmpl.store).
+		WithTransaction(txn).
+		WithInput(ast.NewTerm(input)).
+		WithMetrics(noMetrics).
+		WithStrictBuiltinErrors(t.tmpl.strict)
+	if cancel != nil {
+		q = q.WithCancel(cancel)
+	}
+	var out []Result
+	err := q.Iter(ctx, func(qr topdown.QueryResult) error {
+		v := qr[resultVar]
+		if v == nil {
+			return nil
+		}
+		out = t.results(v.Value)
+		return nil
+	})
 	if err != nil {
 		return []Result{t.failed(fmt.Errorf("evaluate %s: %w", t.tmpl.tmpl.Name, err))}
 	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil
-	}
-	return t.results(rs[0].Expressions[0].Value)
+	return out
 }
 
+var (
+	msgKey     = ast.StringTerm("msg")
+	detailsKey = ast.StringTerm("details")
+)
+
 // results converts the value of violation into Results, sorted by message.
-func (t task) results(v any) []Result {
-	items, ok := v.([]any)
+func (t task) results(v ast.Value) []Result {
+	set, ok := v.(ast.Set)
 	if !ok {
-		return []Result{t.failed(fmt.Errorf("violation of %s is %T, not a set", t.tmpl.tmpl.Name, v))}
+		return []Result{t.failed(fmt.Errorf("violation of %s is %s, not a set", t.tmpl.tmpl.Name, ast.ValueName(v)))}
 	}
-	out := make([]Result, 0, len(items))
-	for _, item := range items {
-		obj, _ := item.(map[string]any)
-		msg, ok := obj["msg"].(string)
-		if !ok {
-			out = append(out, t.failed(fmt.Errorf("violation of %s has no string msg: %v", t.tmpl.tmpl.Name, item)))
-			continue
+	out := make([]Result, 0, set.Len())
+	set.Sorted().Foreach(func(item *ast.Term) {
+		obj, _ := item.Value.(ast.Object)
+		var msg ast.String
+		isString := false
+		if obj != nil {
+			if m := obj.Get(msgKey); m != nil {
+				msg, isString = m.Value.(ast.String)
+			}
 		}
-		out = append(out, Result{
+		if !isString {
+			out = append(out, t.failed(fmt.Errorf("violation of %s has no string msg: %v", t.tmpl.tmpl.Name, item)))
+			return
+		}
+		res := Result{
 			Constraint:        t.entry.c,
-			Message:           msg,
-			Details:           obj["details"],
+			Message:           string(msg),
 			EnforcementAction: t.action,
-		})
-	}
+		}
+		if d := obj.Get(detailsKey); d != nil {
+			details, err := ast.JSON(d.Value)
+			if err != nil {
+				out = append(out, t.failed(fmt.Errorf("violation of %s: details: %w", t.tmpl.tmpl.Name, err)))
+				return
+			}
+			res.Details = details
+		}
+		out = append(out, res)
+	})
 	slices.SortStableFunc(out, func(a, b Result) int { return strings.Compare(a.Message, b.Message) })
 	return out
 }
