@@ -62,11 +62,7 @@ func (p *jsonParser) value(depth int) (*ast.Term, error) {
 	case c == '[':
 		return p.array(depth)
 	case c == '"':
-		s, err := p.str()
-		if err != nil {
-			return nil, err
-		}
-		return ast.StringTerm(s), nil
+		return p.stringTerm()
 	case c == '-' || (c >= '0' && c <= '9'):
 		return p.number()
 	}
@@ -95,7 +91,7 @@ func (p *jsonParser) object(depth int) (*ast.Term, error) {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return nil, p.errorf("expected a string key")
 		}
-		key, err := p.str()
+		key, err := p.stringTerm()
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +105,7 @@ func (p *jsonParser) object(depth int) (*ast.Term, error) {
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, [2]*ast.Term{ast.StringTerm(key), v})
+		items = append(items, [2]*ast.Term{key, v})
 		if done, err := p.next('}'); done || err != nil {
 			if err != nil {
 				return nil, err
@@ -193,6 +189,31 @@ func (p *jsonParser) next(closing byte) (bool, error) {
 		return true, nil
 	}
 	return false, p.errorf("expected ',' or %q", closing)
+}
+
+// stringTerm reads a JSON string as a term. Plain strings that are common
+// in Kubernetes objects (field names, frequent values) come from a shared
+// table of immutable terms: a Pod has a hundred or so keys, and each saves
+// three allocations.
+func (p *jsonParser) stringTerm() (*ast.Term, error) {
+	for i := p.pos + 1; i < len(p.data); i++ {
+		c := p.data[i]
+		if c == '"' {
+			if t, ok := commonStrings[string(p.data[p.pos+1:i])]; ok {
+				p.pos = i + 1
+				return t, nil
+			}
+			break
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	s, err := p.str()
+	if err != nil {
+		return nil, err
+	}
+	return ast.StringTerm(s), nil
 }
 
 // str reads a JSON string. Plain strings are sliced directly; strings with

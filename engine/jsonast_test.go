@@ -123,3 +123,42 @@ func TestAdmissionTermMatchesJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestParseJSONTermSharesCommonStrings checks that common Kubernetes keys
+// and values come from the shared table, and that other strings, escaped
+// strings and strings with non-ASCII text are still read exactly.
+func TestParseJSONTermSharesCommonStrings(t *testing.T) {
+	doc := `{"metadata": {"name": "web", "namespace": "Pod"}, "spe\u0063": "caf\u00e9", "ünicode": "Always"}`
+	first, err := parseJSONTerm([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := parseJSONTerm([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ast.MustParseTerm(`{"metadata": {"name": "web", "namespace": "Pod"}, "spec": "café", "ünicode": "Always"}`)
+	if !first.Equal(want) {
+		t.Fatalf("parsed %v, want %v", first, want)
+	}
+	keyOf := func(term *ast.Term, key string) *ast.Term {
+		t.Helper()
+		for _, k := range term.Value.(ast.Object).Keys() {
+			if k.Value.Compare(ast.String(key)) == 0 {
+				return k
+			}
+		}
+		t.Fatalf("no key %q in %v", key, term)
+		return nil
+	}
+	if keyOf(first, "metadata") != keyOf(second, "metadata") {
+		t.Error(`"metadata" was not shared between two parses`)
+	}
+	if first.Get(ast.StringTerm("ünicode")) != second.Get(ast.StringTerm("ünicode")) {
+		t.Error(`the common value "Always" was not shared between two parses`)
+	}
+	meta := first.Get(ast.StringTerm("metadata"))
+	if keyOf(meta, "name") != commonStrings["name"] {
+		t.Error(`"name" is not the shared term`)
+	}
+}
