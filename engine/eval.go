@@ -163,6 +163,7 @@ func (t task) eval(ctx context.Context, txn storage.Transaction, cancel topdown.
 		WithTransaction(txn).
 		WithInput(ast.NewTerm(input)).
 		WithMetrics(noMetrics).
+		WithVirtualCache(newFlatCache()).
 		WithStrictBuiltinErrors(t.tmpl.strict)
 	if cancel != nil {
 		q = q.WithCancel(cancel)
