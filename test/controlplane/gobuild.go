@@ -46,8 +46,10 @@ func (r goRun) do(ctx context.Context) error {
 	}
 	tail := &tailBuffer{max: 64 << 10}
 	compiled := r.watch(stderr, tail)
-	err = cmd.Wait()
+	// Read go's output to the end before Wait: Wait closes the pipe, and
+	// output still unread then (often the error itself) would be lost.
 	n := compiled()
+	err = cmd.Wait()
 	if err != nil {
 		return classifyBuildError(fmt.Errorf("go %s in %s: %w\n%s", strings.Join(r.args, " "), r.dir, err, tail), tail.String(), goProxy(r.goCmd))
 	}
