@@ -19,7 +19,11 @@ func requestContext(r *http.Request) (context.Context, context.CancelFunc) {
 			timeout = d
 		}
 	}
-	return context.WithTimeout(r.Context(), timeout)
+	// The server's base context is the manager's, cancelled at SIGTERM
+	// while the server still drains: a review in flight then must finish
+	// and answer by policy, not fail with "context canceled". Only the
+	// API server's timeout bounds it.
+	return context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 }
 
 // acquire takes a slot of limiter, waiting at most until ctx is done.

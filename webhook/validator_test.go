@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -198,6 +199,47 @@ func TestValidatorLimiterWaitsUntilDeadline(t *testing.T) {
 	v.ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "too many concurrent reviews") {
 		t.Fatalf("status = %d body %q, want 503 too many concurrent reviews", rec.Code, rec.Body.String())
+	}
+}
+
+// ctxReviewer fails the way the engine does when its context is done, and
+// records the deadline it was given.
+type ctxReviewer struct {
+	fakeReviewer
+	deadline time.Time
+}
+
+func (c *ctxReviewer) Review(ctx context.Context, r *engine.Review, ep string) (*engine.Response, error) {
+	c.deadline, _ = ctx.Deadline()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return c.fakeReviewer.Review(ctx, r, ep)
+}
+
+// TestValidatorFinishesReviewsWhenServerShutsDown models a request in flight
+// at SIGTERM: the server's base context (the manager's) is cancelled while
+// the server drains, and the review must still answer by policy, bounded
+// only by the API server's timeout.
+func TestValidatorFinishesReviewsWhenServerShutsDown(t *testing.T) {
+	rev := &ctxReviewer{fakeReviewer: fakeReviewer{results: []engine.Result{result("no-privileged", engine.Deny, "privileged container")}}}
+	v := &Validator{Engine: rev, Log: logr.Discard()}
+	base, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequestWithContext(base, http.MethodPost, "/v1/admit?timeout=3s", strings.NewReader(podCreate))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	before := time.Now()
+	v.ServeHTTP(rec, req)
+	var out admissionv1.AdmissionReview
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("status %d, decoding %q: %v", rec.Code, rec.Body.String(), err)
+	}
+	if out.Response.Allowed || out.Response.Result == nil || !strings.Contains(out.Response.Result.Message, "[no-privileged] privileged container") {
+		t.Errorf("response = %+v, want the policy's denial", out.Response)
+	}
+	if d := rev.deadline.Sub(before); d <= 0 || d > 3*time.Second+time.Second {
+		t.Errorf("review deadline %s after the request, want about the API server's 3s timeout", d)
 	}
 }
 
