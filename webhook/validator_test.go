@@ -52,7 +52,14 @@ func result(name string, action engine.EnforcementAction, msg string) engine.Res
 
 func serve(t *testing.T, h http.Handler, body string) (*httptest.ResponseRecorder, *admissionv1.AdmissionResponse) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, "/v1/admit?timeout=3s", strings.NewReader(body))
+	return serveContext(t, context.Background(), h, body)
+}
+
+// serveContext is serve for a request whose context is ctx, as the server's
+// base context gives it.
+func serveContext(t *testing.T, ctx context.Context, h http.Handler, body string) (*httptest.ResponseRecorder, *admissionv1.AdmissionResponse) {
+	t.Helper()
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/admit?timeout=3s", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
@@ -226,17 +233,13 @@ func TestValidatorFinishesReviewsWhenServerShutsDown(t *testing.T) {
 	v := &Validator{Engine: rev, Log: logr.Discard()}
 	base, cancel := context.WithCancel(context.Background())
 	cancel()
-	req := httptest.NewRequestWithContext(base, http.MethodPost, "/v1/admit?timeout=3s", strings.NewReader(podCreate))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
 	before := time.Now()
-	v.ServeHTTP(rec, req)
-	var out admissionv1.AdmissionReview
-	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-		t.Fatalf("status %d, decoding %q: %v", rec.Code, rec.Body.String(), err)
+	rec, resp := serveContext(t, base, v, podCreate)
+	if resp == nil {
+		t.Fatalf("status %d, body %q", rec.Code, rec.Body.String())
 	}
-	if out.Response.Allowed || out.Response.Result == nil || !strings.Contains(out.Response.Result.Message, "[no-privileged] privileged container") {
-		t.Errorf("response = %+v, want the policy's denial", out.Response)
+	if resp.Allowed || resp.Result == nil || !strings.Contains(resp.Result.Message, "[no-privileged] privileged container") {
+		t.Errorf("response = %+v, want the policy's denial", resp)
 	}
 	if d := rev.deadline.Sub(before); d <= 0 || d > 3*time.Second+time.Second {
 		t.Errorf("review deadline %s after the request, want about the API server's 3s timeout", d)
