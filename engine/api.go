@@ -122,6 +122,11 @@ type Options struct {
 	// best when many reviews run at once; more lowers the latency of a
 	// single review on an otherwise idle machine.
 	Parallelism int
+	// Evaluator picks how templates are evaluated: EvaluatorAuto (also the
+	// empty string) runs each template on the faster plan evaluator when
+	// its Rego allows and on OPA's topdown evaluator otherwise;
+	// EvaluatorTopdown runs every template on topdown.
+	Evaluator string
 }
 
 // Result is one violation, or one evaluation error, of one constraint.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -41,6 +42,13 @@ type compiledTemplate struct {
 	strict bool
 	// params checks constraint parameters; nil without a schema.
 	params *paramsValidator
+	// program is the violation query for the plan evaluator; nil when the
+	// template runs on topdown only.
+	program *irProgram
+	// crossCheck runs topdown after the plan evaluator and compares.
+	crossCheck bool
+	// fallbacks counts plan evaluations handed over to topdown.
+	fallbacks atomic.Int64
 }
 
 // compiler compiles templates with a fixed set of options.
@@ -49,6 +57,9 @@ type compiler struct {
 	refused map[string]struct{}
 	caps    *ast.Capabilities
 	strict  bool
+	// plan is false when every template runs on topdown.
+	plan       bool
+	crossCheck bool
 }
 
 func newCompiler(opts Options, store storage.Store) *compiler {
@@ -60,10 +71,12 @@ func newCompiler(opts Options, store storage.Store) *compiler {
 		delete(refused, b)
 	}
 	return &compiler{
-		store:   store,
-		refused: refused,
-		caps:    ast.CapabilitiesForThisVersion(),
-		strict:  opts.StrictBuiltinErrors,
+		store:      store,
+		refused:    refused,
+		caps:       ast.CapabilitiesForThisVersion(),
+		strict:     opts.StrictBuiltinErrors,
+		plan:       opts.Evaluator != EvaluatorTopdown,
+		crossCheck: opts.Evaluator == EvaluatorCrossCheck,
 	}
 }
 
@@ -99,7 +112,13 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 	if err != nil {
 		return nil, prepareError(t.Name, err)
 	}
-	return &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params}, nil
+	ct := &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params, crossCheck: c.crossCheck}
+	if c.plan {
+		// A template the plan evaluator cannot run stays on topdown; that
+		// is a matter of speed, not an error.
+		ct.program, _ = planTemplate(comp, entry.Package.Path)
+	}
+	return ct, nil
 }
 
 // resultVar is the query variable bound to a template's violation set.

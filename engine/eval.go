@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -149,14 +150,36 @@ func (e *Engine) plan(r *Review, point string) []task {
 }
 
 // eval runs the template's violation query with this constraint's
-// parameters. It drives OPA's evaluator directly: the query is compiled
-// once per template, and the violation set is read as Rego values rather
-// than converted to Go values as a whole.
+// parameters, on the plan evaluator when the template has a plan and on
+// topdown otherwise. With EvaluatorCrossCheck both run and a difference is
+// reported as an error result.
 func (t task) eval(ctx context.Context, txn storage.Transaction, cancel topdown.Cancel, r *Review) []Result {
 	if t.matchErr != nil {
 		return []Result{t.failed(fmt.Errorf("match %s %s: %w", t.entry.c.Kind, t.entry.c.Name, t.matchErr))}
 	}
 	input := ast.NewObject([2]*ast.Term{reviewKey, r.review}, [2]*ast.Term{paramsKey, t.entry.params})
+	p := t.tmpl.program
+	if p == nil {
+		return t.evalTopdown(ctx, txn, cancel, input)
+	}
+	out, ok := t.evalPlan(ctx, txn, cancel, p, input)
+	if !ok {
+		t.tmpl.fallbacks.Add(1)
+		return t.evalTopdown(ctx, txn, cancel, input)
+	}
+	if t.tmpl.crossCheck {
+		want := t.evalTopdown(ctx, txn, cancel, input)
+		if diff := diffResults(out, want); diff != "" {
+			return []Result{t.failed(fmt.Errorf("evaluate %s: the plan and topdown evaluators disagree: %s", t.tmpl.tmpl.Name, diff))}
+		}
+	}
+	return out
+}
+
+// evalTopdown drives OPA's topdown evaluator directly: the query is
+// compiled once per template, and the violation set is read as Rego values
+// rather than converted to Go values as a whole.
+func (t task) evalTopdown(ctx context.Context, txn storage.Transaction, cancel topdown.Cancel, input ast.Object) []Result {
 	q := topdown.NewQuery(t.tmpl.query).
 		WithCompiler(t.tmpl.comp).
 		WithStore(t.tmpl.store).
@@ -182,6 +205,54 @@ func (t task) eval(ctx context.Context, txn storage.Transaction, cancel topdown.
 	}
 	return out
 }
+
+// diffResults describes the first difference between two evaluations'
+// results, or returns "" when they agree.
+func diffResults(got, want []Result) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d results (plan) against %d (topdown)", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		switch {
+		case g.Message != w.Message:
+			return fmt.Sprintf("result %d: message %q (plan) against %q (topdown)", i, g.Message, w.Message)
+		case (g.Err == nil) != (w.Err == nil):
+			return fmt.Sprintf("result %d: error %v (plan) against %v (topdown)", i, g.Err, w.Err)
+		case !reflect.DeepEqual(g.Details, w.Details):
+			return fmt.Sprintf("result %d: details %v (plan) against %v (topdown)", i, g.Details, w.Details)
+		}
+	}
+	return ""
+}
+
+// evalPlan runs the template's planned query. ok is false when topdown
+// must evaluate instead: the plan evaluator hit an error, whose text and
+// handling are topdown's to give.
+func (t task) evalPlan(ctx context.Context, txn storage.Transaction, cancel topdown.Cancel, p *irProgram, input ast.Object) ([]Result, bool) {
+	var data *ast.Term
+	if p.usesInventory {
+		v, err := t.tmpl.store.Read(ctx, txn, inventoryDoc)
+		if err != nil {
+			return nil, false
+		}
+		inv, ok := v.(ast.Value)
+		if !ok {
+			return nil, false
+		}
+		data = ast.NewTerm(ast.NewObject([2]*ast.Term{inventoryKey, ast.NewTerm(inv)}))
+	}
+	v, err := evalPlan(ctx, cancel, p, ast.NewTerm(input), data)
+	if err != nil {
+		return nil, false
+	}
+	if v == nil {
+		return nil, true
+	}
+	return t.results(v.Value), true
+}
+
+var inventoryDoc = storage.Path{"inventory"}
 
 var (
 	msgKey     = ast.StringTerm("msg")

@@ -281,7 +281,12 @@ func expectsNone(a suite.Assertion) bool {
 // TestSuitesPass runs every suite in the library through the same runner
 // as `portcullis verify`.
 func TestSuitesPass(t *testing.T) {
-	report, err := suite.Run(context.Background(), []string{root + "/..."}, suite.Options{})
+	// Cross-checking runs every case on the plan evaluator, which users
+	// get by default, and on OPA's topdown evaluator, and fails a case
+	// whose results differ in any message or detail.
+	report, err := suite.Run(context.Background(), []string{root + "/..."}, suite.Options{
+		NewEngine: func() *engine.Engine { return engine.New(engine.Options{Evaluator: engine.EvaluatorCrossCheck}) },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
