@@ -51,7 +51,7 @@ func TestPlanEvaluatorMatchesTopdown(t *testing.T) {
 		// topdownOnly marks Rego the plan evaluator leaves to topdown;
 		// fallback marks Rego whose evaluation it hands to topdown.
 		topdownOnly, fallback bool
-		want        []string
+		want                  []string
 	}{
 		{name: "iteration and sprintf", want: []string{"app: privileged", "image app nginx:latest"}, rego: `package k8sx
 import future.keywords.in

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/ir"
@@ -35,8 +37,16 @@ const (
 	EvaluatorCrossCheck = "crosscheck"
 )
 
-// Evaluators lists the values Options.Evaluator accepts.
+// Evaluators lists the values Options.Evaluator accepts besides "".
 func Evaluators() []string { return []string{EvaluatorAuto, EvaluatorTopdown, EvaluatorCrossCheck} }
+
+// CheckEvaluator returns an error unless name is "" or one of Evaluators.
+func CheckEvaluator(name string) error {
+	if name == "" || slices.Contains(Evaluators(), name) {
+		return nil
+	}
+	return fmt.Errorf("unknown evaluator %q: want one of %s", name, strings.Join(Evaluators(), ", "))
+}
 
 // irTarget names the rego target under which the planner hands its plan to
 // irPlanCapture.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,7 @@ func TestErrors(t *testing.T) {
 		{"verify with a bad filter", []string{"verify", "--run", "(", suites + "/pass/..."}, []string{"invalid --run"}},
 		{"bench without objects", []string{"bench", "-f", "testdata/policies"}, []string{"no objects to review"}},
 		{"bench bad iterations", []string{"bench", "-f", "testdata/resources", "--iterations", "0"}, []string{"--iterations"}},
+		{"unknown evaluator", []string{"verify", "--rego-evaluator", "wasm", suites + "/pass/..."}, []string{`unknown evaluator "wasm"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +121,24 @@ func TestErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEvaluatorsAgree runs the same commands with every --rego-evaluator:
+// the output must not depend on it.
+func TestEvaluatorsAgree(t *testing.T) {
+	for _, args := range [][]string{
+		{"test", "-f", "testdata/policies", "-f", "testdata/resources", "-o", "json"},
+		{"verify", "-v", suites + "/pass/..."},
+	} {
+		want, _, wantCode := run(t, "", args...)
+		for _, ev := range []string{"auto", "topdown", "crosscheck"} {
+			got, stderr, code := run(t, "", append(slices.Clone(args), "--rego-evaluator", ev)...)
+			got, want := secondsRE.ReplaceAllString(got, "N.NNNs"), secondsRE.ReplaceAllString(want, "N.NNNs")
+			if got != want || code != wantCode {
+				t.Errorf("%v with --rego-evaluator=%s: exit %d, output:\n%s\nstderr: %s\nwant exit %d, output:\n%s", args, ev, code, got, stderr, wantCode, want)
+			}
+		}
 	}
 }
 

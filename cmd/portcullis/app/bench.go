@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/portcullis-dev/portcullis/cmd/portcullis/manager"
 	"github.com/portcullis-dev/portcullis/engine"
 	"github.com/portcullis-dev/portcullis/engine/load"
 )
@@ -20,6 +21,7 @@ type benchOptions struct {
 	concurrency int
 	warmup      int
 	output      string
+	evaluator   manager.Evaluator
 }
 
 func newBenchCommand() *cobra.Command {
@@ -59,6 +61,7 @@ throughput and the violations found in one pass over the objects. -o json and
 	cmd.Flags().IntVar(&opts.concurrency, "concurrency", 1, "reviews run in parallel")
 	cmd.Flags().IntVar(&opts.warmup, "warmup", 0, "unmeasured passes over the objects before measuring")
 	cmd.Flags().StringVarP(&opts.output, "output", "o", "table", "output format: table, json or yaml")
+	cmd.Flags().Var(&opts.evaluator, "rego-evaluator", manager.EvaluatorUsage)
 	return cmd
 }
 
@@ -81,7 +84,7 @@ func runBench(ctx context.Context, in *inputs, opts benchOptions) (*benchRun, er
 		templates: len(in.templates), constraints: len(in.constraints), objects: len(in.objects),
 		iterations: opts.iterations, concurrency: opts.concurrency,
 	}
-	eng, nss, err := benchSetup(in, run)
+	eng, nss, err := benchSetup(in, run, engine.Options{Evaluator: string(opts.evaluator)})
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +101,9 @@ func runBench(ctx context.Context, in *inputs, opts benchOptions) (*benchRun, er
 }
 
 // benchSetup builds the engine, timing each phase into run.
-func benchSetup(in *inputs, run *benchRun) (*engine.Engine, load.Namespaces, error) {
+func benchSetup(in *inputs, run *benchRun, opts engine.Options) (*engine.Engine, load.Namespaces, error) {
 	start := time.Now()
-	eng := engine.New(engine.Options{})
+	eng := engine.New(opts)
 	run.clientCreation = time.Since(start)
 
 	t := time.Now()

@@ -6,15 +6,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis-dev/portcullis/cmd/portcullis/manager"
 	"github.com/portcullis-dev/portcullis/engine"
 	"github.com/portcullis-dev/portcullis/engine/load"
 )
 
 func newTestCommand() *cobra.Command {
 	var (
-		files   []string
-		library string
-		output  string
+		files     []string
+		library   string
+		output    string
+		evaluator manager.Evaluator
 	)
 	cmd := &cobra.Command{
 		Use:   "test -f FILE|DIR|- ...",
@@ -36,7 +38,7 @@ violation with enforcement action deny is found or an evaluation fails.`,
 			if err != nil {
 				return err
 			}
-			found, err := evaluate(cmd.Context(), in)
+			found, err := evaluate(cmd.Context(), in, engine.Options{Evaluator: string(evaluator)})
 			if err != nil {
 				return err
 			}
@@ -55,6 +57,7 @@ violation with enforcement action deny is found or an evaluation fails.`,
 	cmd.Flags().StringArrayVarP(&files, "filename", "f", nil, "file or directory to read, or - for stdin (repeatable)")
 	cmd.Flags().StringVar(&library, "library", "", "directory whose templates and constraints are added to the inputs")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table, json or yaml")
+	cmd.Flags().Var(&evaluator, "rego-evaluator", manager.EvaluatorUsage)
 	return cmd
 }
 
@@ -76,8 +79,8 @@ func (f *findings) denied() bool {
 
 // evaluate compiles the policies of in and reviews each object at the CLI
 // enforcement point.
-func evaluate(ctx context.Context, in *inputs) (*findings, error) {
-	eng := engine.New(engine.Options{})
+func evaluate(ctx context.Context, in *inputs, opts engine.Options) (*findings, error) {
+	eng := engine.New(opts)
 	if err := addTemplates(eng, in.templates); err != nil {
 		return nil, err
 	}

@@ -3,13 +3,16 @@ package app
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/portcullis-dev/portcullis/cmd/portcullis/manager"
+	"github.com/portcullis-dev/portcullis/engine"
 	"github.com/portcullis-dev/portcullis/engine/suite"
 )
 
 func newVerifyCommand() *cobra.Command {
 	var (
-		verbose bool
-		run     string
+		verbose   bool
+		run       string
+		evaluator manager.Evaluator
 	)
 	cmd := &cobra.Command{
 		Use:   "verify PATH...",
@@ -22,11 +25,15 @@ status is 1 when any case fails.`,
   portcullis verify -v --run 'required-labels//missing' library/general/requiredlabels`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return verify(cmd, args, suite.Options{Run: run}, verbose)
+			opts := suite.Options{Run: run, NewEngine: func() *engine.Engine {
+				return engine.New(engine.Options{Evaluator: string(evaluator)})
+			}}
+			return verify(cmd, args, opts, verbose)
 		},
 	}
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "print every test and case, not only failures")
 	cmd.Flags().StringVar(&run, "run", "", "run only tests and cases matching REGEX, or TEST_REGEX//CASE_REGEX")
+	cmd.Flags().Var(&evaluator, "rego-evaluator", manager.EvaluatorUsage)
 	return cmd
 }
 

@@ -15,7 +15,31 @@ type EngineOptions struct {
 	StrictBuiltinErrors bool
 	// Parallelism spreads one review's constraints over goroutines.
 	Parallelism int
+	// Evaluator picks the Rego evaluator; empty means engine.EvaluatorAuto.
+	Evaluator Evaluator
 }
+
+// Evaluator is a flag value naming the engine's Rego evaluator; Set
+// refuses names the engine does not know.
+type Evaluator string
+
+// EvaluatorUsage documents the --rego-evaluator flag.
+const EvaluatorUsage = "Rego evaluator: auto (the plan evaluator where a template allows, OPA's topdown otherwise), " +
+	"topdown (always OPA's topdown), or crosscheck (both, reporting any difference as an error; twice the cost)"
+
+func (e *Evaluator) String() string { return string(*e) }
+
+// Set checks and stores the evaluator name.
+func (e *Evaluator) Set(s string) error {
+	if err := engine.CheckEvaluator(s); err != nil {
+		return err
+	}
+	*e = Evaluator(s)
+	return nil
+}
+
+// Type names the flag's value in help output.
+func (*Evaluator) Type() string { return "evaluator" }
 
 // AddFlags binds the engine options to fs.
 func (o *EngineOptions) AddFlags(fs *pflag.FlagSet) {
@@ -25,6 +49,7 @@ func (o *EngineOptions) AddFlags(fs *pflag.FlagSet) {
 		"a builtin error (for example an invalid regex) fails the constraint's evaluation instead of leaving the builtin undefined")
 	fs.IntVar(&o.Parallelism, "review-parallelism", 0,
 		"goroutines that evaluate the constraints of one review; 0 or 1 evaluates them in the request's goroutine, best under concurrent load")
+	fs.Var(&o.Evaluator, "rego-evaluator", EvaluatorUsage)
 }
 
 // New returns an engine configured by o.
@@ -33,5 +58,6 @@ func (o *EngineOptions) New() *engine.Engine {
 		AllowedBuiltins:     o.AllowedBuiltins,
 		StrictBuiltinErrors: o.StrictBuiltinErrors,
 		Parallelism:         o.Parallelism,
+		Evaluator:           string(o.Evaluator),
 	})
 }

@@ -34,12 +34,12 @@ func TestWebhookOperationAndEngineFlags(t *testing.T) {
 			args: []string{"--port=9443", "--host=127.0.0.1", "--cert-dir=/tmp/c", "--disable-cert-rotation",
 				"--exempt-namespace=kube-*", "--exempt-namespace=gatekeeper-system", "--service-account=sa",
 				"--max-serving-threads=8", "--log-denies",
-				"--allowed-builtin=http.send", "--strict-builtin-errors", "--review-parallelism=2",
+				"--allowed-builtin=http.send", "--strict-builtin-errors", "--review-parallelism=2", "--rego-evaluator=topdown",
 				"--operation=webhook", "--operation=status"},
 			wantWebhook: WebhookOptions{Port: 9443, Host: "127.0.0.1", CertDir: "/tmp/c", DisableCertRotation: true,
 				ExemptNamespaces: []string{"kube-*", "gatekeeper-system"}, ServiceAccount: "sa",
 				MaxServingThreads: 8, LogDenies: true},
-			wantEngine: EngineOptions{AllowedBuiltins: []string{"http.send"}, StrictBuiltinErrors: true, Parallelism: 2},
+			wantEngine: EngineOptions{AllowedBuiltins: []string{"http.send"}, StrictBuiltinErrors: true, Parallelism: 2, Evaluator: "topdown"},
 			wantOps:    []string{"webhook", "status"},
 		},
 	}
@@ -92,5 +92,12 @@ func TestOperations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnknownEvaluatorIsRefused(t *testing.T) {
+	_, err := parseFlags(t, "--rego-evaluator=wasm")
+	if err == nil || !strings.Contains(err.Error(), `unknown evaluator "wasm"`) {
+		t.Fatalf("parse = %v, want an unknown evaluator error", err)
 	}
 }
