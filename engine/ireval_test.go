@@ -242,3 +242,40 @@ violation[{"msg": "from rego"}] { true }`))
 		t.Errorf("result = %q (err %v), want a disagreement error", results[0].Message, results[0].Err)
 	}
 }
+
+// TestPlanEvaluatorReadsInventory checks that a template reading
+// data.inventory runs on the plan evaluator and sees what was added and
+// removed.
+func TestPlanEvaluatorReadsInventory(t *testing.T) {
+	e := New(Options{Evaluator: EvaluatorCrossCheck})
+	mustAddTemplate(t, e, regoTemplate("K8sX", `package k8sx
+import rego.v1
+violation contains {"msg": sprintf("%s also runs %s", [other, c.image])} if {
+  some c in input.review.object.spec.containers
+  some other, pod in data.inventory.namespace[input.review.object.metadata.namespace].v1.Pod
+  other != input.review.object.metadata.name
+  some oc in pod.spec.containers
+  oc.image == c.image
+}`))
+	mustAddConstraint(t, e, "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sX\nmetadata: {name: x}")
+	if !e.templates["k8sx"].program.usesInventory {
+		t.Fatal("the plan does not know the template reads data.inventory")
+	}
+	other := decodeYAML(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: twin, namespace: shop}\nspec: {containers: [{name: c, image: 'nginx:latest'}]}")
+	if err := e.AddInventory(other); err != nil {
+		t.Fatal(err)
+	}
+	got := messages(review(t, e, podRequest(t, admissionv1.Create, planPod, "")))
+	if want := []string{"K8sX/x: twin also runs nginx:latest"}; !slices.Equal(got, want) {
+		t.Errorf("messages = %q, want %q", got, want)
+	}
+	if err := e.RemoveInventory(other); err != nil {
+		t.Fatal(err)
+	}
+	if got := review(t, e, podRequest(t, admissionv1.Create, planPod, "")); len(got) != 0 {
+		t.Errorf("after removal: messages = %q, want none", messages(got))
+	}
+	if n := e.templates["k8sx"].fallbacks.Load(); n != 0 {
+		t.Errorf("%d evaluations fell back to topdown, want none", n)
+	}
+}
