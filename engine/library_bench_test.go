@@ -14,7 +14,7 @@ import (
 
 // libraryPSP loads library/pod-security-policy: every template and the
 // first sample constraint of each. It returns how many pairs it loaded.
-func libraryPSP(b *testing.B, e *Engine) int {
+func libraryPSP(b testing.TB, e *Engine) int {
 	b.Helper()
 	templates, err := filepath.Glob(filepath.Join("..", "library", "pod-security-policy", "*", "template.yaml"))
 	if err != nil {
@@ -45,7 +45,7 @@ func libraryPSP(b *testing.B, e *Engine) int {
 	return n
 }
 
-func readFileYAML(b *testing.B, path string) map[string]any {
+func readFileYAML(b testing.TB, path string) map[string]any {
 	b.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
