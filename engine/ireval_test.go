@@ -157,6 +157,15 @@ x := 2 { true }
 violation[{"msg": sprintf("%v", [x])}] { true }`},
 		{name: "builtin error falls back and is undefined", fallback: true, want: nil, rego: `package k8sx
 violation[{"msg": m}] { m := sprintf("%v", [to_number("abc")]) }`},
+		{name: "with replaces data.inventory", want: []string{"2 pods"}, rego: `package k8sx
+import rego.v1
+pods := count(data.inventory.namespace.shop.v1.Pod)
+violation contains {"msg": sprintf("%d pods", [n])} if {
+  n := pods with data.inventory as {"namespace": {"shop": {"v1": {"Pod": {"a": {}, "b": {}}}}}}
+}`},
+		{name: "object and set builtins", want: []string{`{"a": 1, "b": 3, "c": 4} ["x", "y"] true`}, rego: `package k8sx
+import rego.v1
+violation contains {"msg": sprintf("%v %v %v", [object.union({"a": 1, "b": 2}, {"b": 3, "c": 4}), sort({"y", "x"} | {"x"}), glob.match("*.example.com", [], "registry.example.com")])} if true`},
 		{name: "walk stays on topdown", topdownOnly: true, want: []string{"privileged at containers 0"}, rego: `package k8sx
 import rego.v1
 violation contains {"msg": sprintf("privileged at %s %v", [path[0], path[1]])} if {
