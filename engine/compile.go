@@ -47,8 +47,10 @@ type compiledTemplate struct {
 	program *irProgram
 	// crossCheck runs topdown after the plan evaluator and compares.
 	crossCheck bool
-	// fallbacks counts plan evaluations handed over to topdown.
-	fallbacks atomic.Int64
+	// fallbacks counts plan evaluations handed over to topdown;
+	// engineFallbacks is the engine's count of all of them.
+	fallbacks       atomic.Int64
+	engineFallbacks *atomic.Int64
 }
 
 // compiler compiles templates with a fixed set of options.
@@ -60,9 +62,10 @@ type compiler struct {
 	// plan is false when every template runs on topdown.
 	plan       bool
 	crossCheck bool
+	fallbacks  *atomic.Int64
 }
 
-func newCompiler(opts Options, store storage.Store) *compiler {
+func newCompiler(opts Options, store storage.Store, fallbacks *atomic.Int64) *compiler {
 	refused := make(map[string]struct{}, len(refusedBuiltins))
 	for _, b := range refusedBuiltins {
 		refused[b] = struct{}{}
@@ -77,6 +80,7 @@ func newCompiler(opts Options, store storage.Store) *compiler {
 		strict:     opts.StrictBuiltinErrors,
 		plan:       opts.Evaluator != EvaluatorTopdown,
 		crossCheck: opts.Evaluator == EvaluatorCrossCheck,
+		fallbacks:  fallbacks,
 	}
 }
 
@@ -112,7 +116,7 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 	if err != nil {
 		return nil, prepareError(t.Name, err)
 	}
-	ct := &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params, crossCheck: c.crossCheck}
+	ct := &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params, crossCheck: c.crossCheck, engineFallbacks: c.fallbacks}
 	if c.plan {
 		// A template the plan evaluator cannot run stays on topdown; that
 		// is a matter of speed, not an error.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -19,6 +20,9 @@ type Engine struct {
 	store    storage.Store
 	compiler *compiler
 
+	// fallbacks counts plan evaluations handed over to topdown.
+	fallbacks atomic.Int64
+
 	mu        sync.RWMutex
 	templates map[string]*compiledTemplate // by template name
 	byKind    map[string]*compiledTemplate // by constraint kind
@@ -28,14 +32,41 @@ type Engine struct {
 // New returns an empty Engine.
 func New(opts Options) *Engine {
 	store := newInventoryStore()
-	return &Engine{
+	e := &Engine{
 		opts:      opts,
 		store:     store,
-		compiler:  newCompiler(opts, store),
 		templates: map[string]*compiledTemplate{},
 		byKind:    map[string]*compiledTemplate{},
 		index:     newConstraintIndex(),
 	}
+	e.compiler = newCompiler(opts, store, &e.fallbacks)
+	return e
+}
+
+// EvaluatorStats describes which evaluator the engine's templates run on.
+type EvaluatorStats struct {
+	// PlanTemplates and TopdownTemplates count the templates in service
+	// by the evaluator they run on.
+	PlanTemplates, TopdownTemplates int
+	// Fallbacks counts, since the engine was created, evaluations the
+	// plan evaluator handed to topdown (builtin errors, conflicts,
+	// cancelled reviews).
+	Fallbacks int64
+}
+
+// EvaluatorStats returns the current EvaluatorStats.
+func (e *Engine) EvaluatorStats() EvaluatorStats {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	s := EvaluatorStats{Fallbacks: e.fallbacks.Load()}
+	for _, t := range e.templates {
+		if t.program != nil {
+			s.PlanTemplates++
+		} else {
+			s.TopdownTemplates++
+		}
+	}
+	return s
 }
 
 // CompileTemplate compiles t without storing it. The error is a

@@ -196,6 +196,13 @@ violation contains {"msg": sprintf("privileged at %s %v", [path[0], path[1]])} i
 			if n := e.templates["k8sx"].fallbacks.Load(); (n > 0) != tc.fallback {
 				t.Errorf("%d evaluations fell back to topdown, want fallback %v", n, tc.fallback)
 			}
+			wantStats := EvaluatorStats{PlanTemplates: 1, Fallbacks: e.templates["k8sx"].fallbacks.Load()}
+			if tc.topdownOnly {
+				wantStats.PlanTemplates, wantStats.TopdownTemplates = 0, 1
+			}
+			if stats := e.EvaluatorStats(); stats != wantStats {
+				t.Errorf("EvaluatorStats() = %+v, want %+v", stats, wantStats)
+			}
 			var got []string
 			for _, r := range results {
 				if r.Err != nil {

@@ -1,6 +1,9 @@
 package manager
 
 import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 
 	"github.com/portcullis-dev/portcullis/engine"
@@ -60,4 +63,30 @@ func (o *EngineOptions) New() *engine.Engine {
 		Parallelism:         o.Parallelism,
 		Evaluator:           string(o.Evaluator),
 	})
+}
+
+// registerEngineMetrics registers gauges of the templates per evaluator
+// and a counter of plan evaluations handed to topdown, read from e when
+// scraped.
+func registerEngineMetrics(reg prometheus.Registerer, e *engine.Engine) error {
+	templates := func(evaluator string, count func(engine.EvaluatorStats) int) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "portcullis_engine_templates",
+			Help:        "Templates in service, by the Rego evaluator they run on.",
+			ConstLabels: prometheus.Labels{"evaluator": evaluator},
+		}, func() float64 { return float64(count(e.EvaluatorStats())) })
+	}
+	for _, c := range []prometheus.Collector{
+		templates("plan", func(s engine.EvaluatorStats) int { return s.PlanTemplates }),
+		templates("topdown", func(s engine.EvaluatorStats) int { return s.TopdownTemplates }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "portcullis_engine_plan_fallbacks_total",
+			Help: "Evaluations the plan evaluator handed to topdown (builtin errors, conflicting values, cancelled reviews).",
+		}, func() float64 { return float64(e.EvaluatorStats().Fallbacks) }),
+	} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("register engine metrics: %w", err)
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	configv1alpha1 "github.com/portcullis-dev/portcullis/apis/config/v1alpha1"
@@ -51,6 +52,11 @@ func Run(ctx context.Context, cfg *rest.Config, opts *Options) error {
 		Engine:   opts.Engine.New(),
 		Tracker:  controllers.NewReadyTracker(),
 		Excluder: &controllers.NamespaceExcluder{},
+	}
+	// Once per process: the registry is global, and tests run several
+	// managers in one process through runManager.
+	if err := registerEngineMetrics(metrics.Registry, deps.Engine); err != nil {
+		return err
 	}
 	return runManager(ctx, mgr, deps)
 }
