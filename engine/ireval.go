@@ -177,7 +177,14 @@ type irEval struct {
 // evalPlan runs p with the given input and data documents (data may be
 // nil) and returns the violation set, nil when it is undefined. An error
 // wrapping errPlanFallback means the caller must evaluate with topdown.
-func evalPlan(ctx context.Context, cancel topdown.Cancel, p *irProgram, input, data *ast.Term) (*ast.Term, error) {
+func evalPlan(ctx context.Context, cancel topdown.Cancel, p *irProgram, input, data *ast.Term) (result *ast.Term, err error) {
+	// A plan the interpreter mishandles must cost a topdown evaluation,
+	// never the process: the webhook and the audit run here.
+	defer func() {
+		if r := recover(); r != nil {
+			result, err = nil, fmt.Errorf("%w: panic: %v", errPlanFallback, r)
+		}
+	}()
 	e := &irEval{
 		p:      p,
 		cancel: cancel,
@@ -308,8 +315,11 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 			}
 		case *sAssignOnce:
 			v := get(locals, s.src)
+			if v == nil {
+				return e.abort(fmt.Errorf("%w: assignment of an undefined value", errPlanFallback))
+			}
 			if cur := locals[s.target]; cur != nil {
-				if v == nil || cur.Value.Compare(v.Value) != 0 {
+				if cur.Value.Compare(v.Value) != 0 {
 					return e.abort(fmt.Errorf("%w: conflicting values", errPlanFallback))
 				}
 				continue
@@ -322,9 +332,9 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 		case *sMakeArray:
 			locals[s.target] = ast.NewTerm(ast.NewArrayWithCapacity(s.capacity))
 		case *sObjectInsert:
-			obj, ok := locals[s.object].Value.(ast.Object)
+			obj, ok := valueOf(locals[s.object]).(ast.Object)
 			if !ok {
-				return e.abort(fmt.Errorf("%w: insert into %T", errPlanFallback, locals[s.object].Value))
+				return e.abort(fmt.Errorf("%w: insert into %T", errPlanFallback, valueOf(locals[s.object])))
 			}
 			k, v := get(locals, s.key), get(locals, s.value)
 			if k == nil || v == nil {
@@ -340,9 +350,9 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 			}
 			obj.Insert(k, v)
 		case *sSetAdd:
-			set, ok := locals[s.set].Value.(ast.Set)
+			set, ok := valueOf(locals[s.set]).(ast.Set)
 			if !ok {
-				return e.abort(fmt.Errorf("%w: add to %T", errPlanFallback, locals[s.set].Value))
+				return e.abort(fmt.Errorf("%w: add to %T", errPlanFallback, valueOf(locals[s.set])))
 			}
 			v := get(locals, s.value)
 			if v == nil {
@@ -350,9 +360,9 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 			}
 			set.Add(v)
 		case *sArrayAppend:
-			arr, ok := locals[s.array].Value.(*ast.Array)
+			arr, ok := valueOf(locals[s.array]).(*ast.Array)
 			if !ok {
-				return e.abort(fmt.Errorf("%w: append to %T", errPlanFallback, locals[s.array].Value))
+				return e.abort(fmt.Errorf("%w: append to %T", errPlanFallback, valueOf(locals[s.array])))
 			}
 			v := get(locals, s.value)
 			if v == nil {
@@ -377,9 +387,9 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 		case *sReturn:
 			return flowReturn
 		case *sResultAdd:
-			res, ok := locals[s.src].Value.(ast.Object)
+			res, ok := valueOf(locals[s.src]).(ast.Object)
 			if !ok {
-				return e.abort(fmt.Errorf("%w: result is %T", errPlanFallback, locals[s.src].Value))
+				return e.abort(fmt.Errorf("%w: result is %T", errPlanFallback, valueOf(locals[s.src])))
 			}
 			if e.result != nil {
 				return e.abort(fmt.Errorf("%w: more than one result", errPlanFallback))
@@ -550,6 +560,14 @@ func (e *irEval) callBuiltin(locals []*ast.Term, s *sCall) bool {
 	}
 	locals[s.result] = e.out
 	return true
+}
+
+// valueOf is t's value, nil for an undefined local.
+func valueOf(t *ast.Term) ast.Value {
+	if t == nil {
+		return nil
+	}
+	return t.Value
 }
 
 // dot looks key up in v: an object's value, an array's element, or a set's

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -293,5 +294,22 @@ violation contains {"msg": sprintf("%s also runs %s", [other, c.image])} if {
 	}
 	if n := e.templates["k8sx"].fallbacks.Load(); n != 0 {
 		t.Errorf("%d evaluations fell back to topdown, want none", n)
+	}
+}
+
+// TestPlanEvaluatorRecoversFromBadPlans runs plans the converter would
+// never produce: the evaluation must end in a fallback error, not a panic.
+func TestPlanEvaluatorRecoversFromBadPlans(t *testing.T) {
+	for name, p := range map[string]*irProgram{
+		"call of a missing function": {planLocals: 3, plan: [][]irStmt{{&sCall{fn: 5, result: 2}}}},
+		"local out of range":         {planLocals: 2, plan: [][]irStmt{{&sConst{term: ast.InternedTerm(1), target: 9}}}},
+		"insert into undefined":      {planLocals: 3, plan: [][]irStmt{{&sObjectInsert{key: irOperand{term: ast.InternedTerm(1)}, value: irOperand{term: ast.InternedTerm(1)}, object: 2}}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			v, err := evalPlan(t.Context(), nil, p, ast.NewTerm(ast.NewObject()), nil)
+			if !errors.Is(err, errPlanFallback) || v != nil {
+				t.Errorf("evalPlan = %v, %v; want nil and a fallback error", v, err)
+			}
+		})
 	}
 }
