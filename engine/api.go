@@ -125,7 +125,9 @@ type Options struct {
 	// Evaluator picks how templates are evaluated: EvaluatorAuto (also the
 	// empty string) runs each template on the faster plan evaluator when
 	// its Rego allows and on OPA's topdown evaluator otherwise;
-	// EvaluatorTopdown runs every template on topdown.
+	// EvaluatorTopdown runs every template on topdown; EvaluatorCrossCheck
+	// runs both and reports any difference as an error result. See
+	// CheckEvaluator.
 	Evaluator string
 }
 
