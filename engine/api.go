@@ -126,8 +126,8 @@ type Options struct {
 	// empty string) runs each template on the faster plan evaluator when
 	// its Rego allows and on OPA's topdown evaluator otherwise;
 	// EvaluatorTopdown runs every template on topdown; EvaluatorCrossCheck
-	// runs both and reports any difference as an error result. See
-	// CheckEvaluator.
+	// runs both and reports any difference as an error result. Other
+	// values act as EvaluatorAuto; CheckEvaluator validates a name.
 	Evaluator string
 }
 
