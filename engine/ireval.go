@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -164,7 +165,9 @@ type irEval struct {
 	// args holds builtin arguments for the call in progress.
 	args []*ast.Term
 	// memo holds memoised function values, by function index.
-	memo  []*ast.Term
+	memo []*ast.Term
+	// cache is the builtins' per-evaluation cache.
+	cache builtins.Cache
 	out   *ast.Term
 	outs  int
 	emit  func(*ast.Term) error
@@ -174,33 +177,44 @@ type irEval struct {
 	result *ast.Term
 }
 
+// evalPool keeps evaluation states, with their frame slab, memo table and
+// builtin cache, for reuse: a review runs one evaluation per constraint.
+var evalPool = sync.Pool{New: func() any {
+	e := &irEval{slab: make([]*ast.Term, 0, 256), cache: builtins.Cache{}}
+	e.emit = func(t *ast.Term) error {
+		e.out = t
+		e.outs++
+		return nil
+	}
+	return e
+}}
+
 // evalPlan runs p with the given input and data documents (data may be
 // nil) and returns the violation set, nil when it is undefined. An error
 // wrapping errPlanFallback means the caller must evaluate with topdown.
 func evalPlan(ctx context.Context, cancel topdown.Cancel, p *irProgram, input, data *ast.Term) (result *ast.Term, err error) {
+	e := evalPool.Get().(*irEval)
 	// A plan the interpreter mishandles must cost a topdown evaluation,
-	// never the process: the webhook and the audit run here.
+	// never the process: the webhook and the audit run here. A state
+	// that panicked is not reused.
 	defer func() {
 		if r := recover(); r != nil {
 			result, err = nil, fmt.Errorf("%w: panic: %v", errPlanFallback, r)
+			return
 		}
+		e.release()
 	}()
-	e := &irEval{
-		p:      p,
-		cancel: cancel,
-		slab:   make([]*ast.Term, 0, 128),
-		memo:   make([]*ast.Term, len(p.funcs)),
+	e.p, e.cancel = p, cancel
+	if cap(e.memo) >= len(p.funcs) {
+		e.memo = e.memo[:len(p.funcs)]
+	} else {
+		e.memo = make([]*ast.Term, len(p.funcs))
 	}
 	e.bctx = topdown.BuiltinContext{
 		Context: ctx,
 		Metrics: noMetrics,
 		Cancel:  cancel,
-		Cache:   builtins.Cache{},
-	}
-	e.emit = func(t *ast.Term) error {
-		e.out = t
-		e.outs++
-		return nil
+		Cache:   e.cache,
 	}
 	if data == nil {
 		data = ast.InternedEmptyObject
@@ -213,6 +227,20 @@ func evalPlan(ctx context.Context, cancel topdown.Cancel, p *irProgram, input, d
 		}
 	}
 	return e.result, nil
+}
+
+// release drops everything the evaluation referenced and returns e to
+// evalPool.
+func (e *irEval) release() {
+	clear(e.slab[:cap(e.slab)])
+	e.slab = e.slab[:0]
+	clear(e.memo)
+	clear(e.args[:cap(e.args)])
+	e.args = e.args[:0]
+	clear(e.cache)
+	e.p, e.cancel, e.bctx = nil, nil, topdown.BuiltinContext{}
+	e.out, e.outs, e.steps, e.err, e.result = nil, 0, 0, nil, nil
+	evalPool.Put(e)
 }
 
 // push returns n zeroed locals for a new frame.
