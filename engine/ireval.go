@@ -328,13 +328,8 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 				return r
 			}
 		case *sNot:
-			switch r := e.run(locals, s.body); {
-			case r < 0:
+			if r := nestedFlow(e.run(locals, s.body), false); r != 0 {
 				return r
-			case r == 0:
-				return 1
-			case r >= 2:
-				return r - 1
 			}
 		case *sIsType:
 			src := get(locals, s.src)
@@ -404,13 +399,8 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 			}
 			locals[s.target] = ast.InternedTerm(n)
 		case *sWith:
-			switch r := e.with(locals, s); {
-			case r < 0:
+			if r := nestedFlow(e.with(locals, s), true); r != 0 {
 				return r
-			case r == 1:
-				return 1
-			case r >= 2:
-				return r - 1
 			}
 		case *sReturn:
 			return flowReturn
@@ -472,6 +462,23 @@ func (e *irEval) scan(locals []*ast.Term, s *sScan) int {
 		}
 	}
 	return 0
+}
+
+// nestedFlow maps what the block nested in a not or with statement
+// returned to what the statement does: 0 to go on, 1 when it is undefined,
+// more to leave further blocks, or unwind. A with statement holds when its
+// block ran to the end; a not statement holds when its block was undefined.
+func nestedFlow(r int, holdsWhenCompleted bool) int {
+	switch {
+	case r < 0:
+		return r
+	case r >= 2:
+		return r - 1
+	case (r == 0) == holdsWhenCompleted:
+		return 0
+	default:
+		return 1
+	}
 }
 
 // loopNext is what loopFlow returns to go on with the next element.

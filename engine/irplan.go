@@ -362,23 +362,11 @@ func (c *planConverter) stmt(s ir.Stmt) (irStmt, error) {
 		}
 		return &sNotEqual{a: a, b: b}, nil
 	case *ir.IsArrayStmt:
-		src, err := c.operand(s.Source)
-		if err != nil {
-			return nil, err
-		}
-		return &sIsType{src: src, kind: isArray}, nil
+		return c.typeCheck(s.Source, isArray)
 	case *ir.IsObjectStmt:
-		src, err := c.operand(s.Source)
-		if err != nil {
-			return nil, err
-		}
-		return &sIsType{src: src, kind: isObject}, nil
+		return c.typeCheck(s.Source, isObject)
 	case *ir.IsSetStmt:
-		src, err := c.operand(s.Source)
-		if err != nil {
-			return nil, err
-		}
-		return &sIsType{src: src, kind: isSet}, nil
+		return c.typeCheck(s.Source, isSet)
 	case *ir.IsDefinedStmt:
 		return &sDefined{src: c.local(s.Source), want: true}, nil
 	case *ir.IsUndefinedStmt:
@@ -428,6 +416,14 @@ func (c *planConverter) stmt(s ir.Stmt) (irStmt, error) {
 	// CallDynamicStmt (data[x] calls) and ObjectMergeStmt (base and
 	// virtual documents sharing a path) stay on topdown.
 	return nil, fmt.Errorf("%w: statement %T", errPlanUnsupported, s)
+}
+
+func (c *planConverter) typeCheck(src ir.Operand, kind typeCheck) (irStmt, error) {
+	o, err := c.operand(src)
+	if err != nil {
+		return nil, err
+	}
+	return &sIsType{src: o, kind: kind}, nil
 }
 
 func (c *planConverter) pair(a, b ir.Operand) (irOperand, irOperand, error) {
