@@ -47,10 +47,9 @@ type compiledTemplate struct {
 	program *irProgram
 	// crossCheck runs topdown after the plan evaluator and compares.
 	crossCheck bool
-	// fallbacks counts plan evaluations handed over to topdown;
-	// engineFallbacks is the engine's count of all of them.
-	fallbacks       atomic.Int64
-	engineFallbacks *atomic.Int64
+	// fallbacks is the engine's count of plan evaluations handed over
+	// to topdown.
+	fallbacks *atomic.Int64
 }
 
 // compiler compiles templates with a fixed set of options.
@@ -116,7 +115,7 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 	if err != nil {
 		return nil, prepareError(t.Name, err)
 	}
-	ct := &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params, crossCheck: c.crossCheck, engineFallbacks: c.fallbacks}
+	ct := &compiledTemplate{tmpl: t, pkg: entry.Package.Path, comp: comp, query: query, store: c.store, strict: c.strict, params: params, crossCheck: c.crossCheck, fallbacks: c.fallbacks}
 	if c.plan {
 		// A template the plan evaluator cannot run stays on topdown; that
 		// is a matter of speed, not an error.

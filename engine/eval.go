@@ -165,9 +165,6 @@ func (t task) eval(ctx context.Context, txn storage.Transaction, cancel topdown.
 	out, ok := t.evalPlan(ctx, txn, cancel, p, input)
 	if !ok {
 		t.tmpl.fallbacks.Add(1)
-		if t.tmpl.engineFallbacks != nil {
-			t.tmpl.engineFallbacks.Add(1)
-		}
 		return t.evalTopdown(ctx, txn, cancel, input)
 	}
 	if t.tmpl.crossCheck {
