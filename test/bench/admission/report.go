@@ -7,26 +7,40 @@ import (
 )
 
 // WriteMarkdown renders rows as a table of latency added over the
-// no-webhook baseline at the same concurrency.
+// no-webhook baseline at the same concurrency and, when the allow-all
+// webhook ran, over calling a webhook without policy.
 func WriteMarkdown(w io.Writer, rows []Row) {
-	base := map[int]Row{}
+	base, allowAll := map[int]Row{}, map[int]Row{}
 	for _, r := range rows {
-		if r.System == Baseline {
+		switch r.System {
+		case Baseline:
 			base[r.Concurrency] = r
+		case AllowAll:
+			allowAll[r.Concurrency] = r
 		}
 	}
-	fmt.Fprintln(w, "| system | clients | creates | errors | P50 | P99 | added P50 | added P99 | creates/s |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| system | clients | creates | errors | P50 | P99 | added P50 | added P99 | over allow-all P50 | over allow-all P99 | creates/s |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		b, ok := base[r.Concurrency]
-		addedP50, addedP99 := "", ""
-		if ok && r.System != Baseline {
-			addedP50, addedP99 = ms(r.P50-b.P50), ms(r.P99-b.P99)
+		addedP50, addedP99 := added(r, base)
+		overP50, overP99 := "", ""
+		if r.System != Baseline {
+			overP50, overP99 = added(r, allowAll)
 		}
-		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %s | %s | %s | %.0f |\n", r.System, r.Concurrency, r.Requests,
-			r.Errors, ms(r.P50), ms(r.P99), addedP50, addedP99, r.PerSecond)
+		fmt.Fprintf(w, "| %s | %d | %d | %d | %s | %s | %s | %s | %s | %s | %.0f |\n", r.System, r.Concurrency, r.Requests,
+			r.Errors, ms(r.P50), ms(r.P99), addedP50, addedP99, overP50, overP99, r.PerSecond)
 	}
 	fmt.Fprintln(w)
+}
+
+// added returns r's P50 and P99 less those of the reference row at the
+// same concurrency, or empty strings for the reference itself or none.
+func added(r Row, ref map[int]Row) (string, string) {
+	b, ok := ref[r.Concurrency]
+	if !ok || b.System == r.System {
+		return "", ""
+	}
+	return ms(r.P50 - b.P50), ms(r.P99 - b.P99)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }

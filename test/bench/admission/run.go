@@ -94,6 +94,13 @@ func serve(ctx context.Context, o Options, w Webhook, kubeconfig, state string, 
 	if err != nil {
 		return nil, err
 	}
+	if w.AllowsAll {
+		if err := registerWebhook(ctx, cs, port, ca); err != nil {
+			return proc, err
+		}
+		o.logf("%s: waiting until the webhook answers", w.Name)
+		return proc, waitAllowing(ctx, cs, o.Workload, proc)
+	}
 	o.logf("%s: loading %d templates and constraints", w.Name, len(o.Workload.Policies))
 	if err := loadPolicies(ctx, dyn, o.Workload, w.Name == "gatekeeper", proc); err != nil {
 		return proc, err

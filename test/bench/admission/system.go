@@ -24,6 +24,9 @@ type Webhook struct {
 	// in certDir, using the admin kubeconfig, with a spare port for health
 	// and metrics endpoints.
 	Args func(port int, certDir, kubeconfig string, spare []int) []string
+	// AllowsAll marks a webhook that holds no policy: nothing is loaded
+	// into it, and it is ready once it admits the privileged Pod.
+	AllowsAll bool
 }
 
 // Baseline is the name of the run without any webhook.

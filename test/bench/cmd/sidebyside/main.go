@@ -45,6 +45,13 @@ type results struct {
 }
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == admission.AllowAllCommand {
+		if err := admission.ServeAllowAll(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "sidebyside:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	testing.Init()
 	ctrllog.SetLogger(logr.Discard())
 	var o options
@@ -55,7 +62,7 @@ func main() {
 	flag.IntVar(&o.iterations, "iterations", 200, "iterations for the bench CLIs")
 	flag.BoolVar(&o.skipCLI, "skip-cli", false, "skip the gator bench vs portcullis bench comparison")
 	flag.BoolVar(&o.admission, "admission", true, "compare admission through a real kube-apiserver")
-	flag.StringVar(&o.systems, "admission-systems", "none,portcullis,gatekeeper", "systems to run pod creates through")
+	flag.StringVar(&o.systems, "admission-systems", "none,allow-all,portcullis,gatekeeper", "systems to run pod creates through (allow-all: a webhook without policy)")
 	flag.IntVar(&o.auditNamespaces, "audit-namespaces", 100, "namespaces of 100 Pods for the audit comparison; 0 skips it")
 	flag.StringVar(&o.auditSystems, "audit-systems", "portcullis,gatekeeper", "systems whose audit is compared")
 	flag.IntVar(&o.creates, "creates", 200, "least pod creates timed per concurrency level")
