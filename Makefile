@@ -96,9 +96,10 @@ vet: ## Run go vet on the product module.
 	$(GO) vet $(PKGS)
 
 .PHONY: test
-test: controlplane ## Build control-plane binaries, vet, run all tests, then short fuzzing.
+test: controlplane ## Build control-plane binaries, vet, run all tests (the benchmark harness's too), then short fuzzing.
 	$(GO) vet $(PKGS)
 	$(GO) test $(TEST_FLAGS) $(PKGS)
+	cd test/bench && $(GO) vet ./... && $(GO) test $(TEST_FLAGS) ./...
 	@if [ "$(FUZZ)" != 0 ]; then $(MAKE) --no-print-directory fuzz; fi
 
 .PHONY: fuzz
