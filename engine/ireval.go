@@ -391,7 +391,10 @@ func (e *irEval) run(locals []*ast.Term, stmts []irStmt) int {
 			if v == nil {
 				return e.abort(fmt.Errorf("%w: append of an undefined value", errPlanFallback))
 			}
-			locals[s.array] = ast.NewTerm(arr.Append(v))
+			// In place, as the IR defines ArrayAppendStmt: the array is the
+			// one MakeArrayStmt made for the comprehension being built, and
+			// nothing else refers to it until the comprehension is done.
+			*arr = *arr.Append(v)
 		case *sLen:
 			n, ok := length(get(locals, s.src))
 			if !ok {
