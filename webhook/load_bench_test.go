@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/portcullis-dev/portcullis/engine"
+	"github.com/portcullis-dev/portcullis/test/allowall"
 )
 
 // libraryPolicies are the 19 library constraints the load benchmark uses:
@@ -98,24 +99,8 @@ func BenchmarkValidatorHTTP(b *testing.B) {
 		}
 	}
 	for _, clients := range []int{1, 16, 64} {
-		benchmarkLoad(b, fmt.Sprintf("handler=allow-all/clients=%d", clients), http.HandlerFunc(allowAll), []byte(podCreate), clients)
+		benchmarkLoad(b, fmt.Sprintf("handler=allow-all/clients=%d", clients), allowall.Handler, []byte(podCreate), clients)
 	}
-}
-
-// allowAll is the least a webhook does: read the AdmissionReview and allow
-// it, echoing the request's uid.
-func allowAll(w http.ResponseWriter, r *http.Request) {
-	var review struct {
-		Request struct {
-			UID string `json:"uid"`
-		} `json:"request"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&review); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","response":{"uid":%q,"allowed":true}}`, review.Request.UID)
 }
 
 // timedHandler records how long each request spends in the handler.

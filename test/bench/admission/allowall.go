@@ -2,7 +2,6 @@ package admission
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/portcullis-dev/portcullis/test/allowall"
 	"github.com/portcullis-dev/portcullis/test/bench"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,7 +49,7 @@ func ServeAllowAll(port, certDir string) error {
 	defer stop()
 	srv := &http.Server{
 		Addr:              "127.0.0.1:" + port,
-		Handler:           http.HandlerFunc(allowAll),
+		Handler:           allowall.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -61,26 +61,6 @@ func ServeAllowAll(port, certDir string) error {
 		return nil
 	}
 	return err
-}
-
-// allowAll decodes the review far enough to echo its uid, as the API
-// server requires, and allows it.
-func allowAll(w http.ResponseWriter, r *http.Request) {
-	var review struct {
-		APIVersion string `json:"apiVersion"`
-		Request    struct {
-			UID string `json:"uid"`
-		} `json:"request"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&review); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"apiVersion": review.APIVersion, "kind": "AdmissionReview",
-		"response": map[string]any{"uid": review.Request.UID, "allowed": true},
-	})
 }
 
 // waitAllowing dry-runs the privileged Pod until the webhook, which the
