@@ -2,7 +2,10 @@ package manager
 
 import (
 	"flag"
+	"fmt"
+	"net"
 	"os"
+	"strconv"
 
 	"github.com/spf13/pflag"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
@@ -22,6 +25,11 @@ type Options struct {
 	MetricsAddr string
 	// HealthAddr serves /healthz and /readyz; "0" turns them off.
 	HealthAddr string
+	// EnablePprof serves Go's profiles (net/http/pprof) on
+	// 127.0.0.1:PprofPort, reachable with kubectl port-forward only.
+	EnablePprof bool
+	// PprofPort is the profiles' port when EnablePprof is set.
+	PprofPort int
 	// LeaderElect turns on leader election for leader-only work.
 	LeaderElect bool
 	// LogLevel is debug, info or error.
@@ -47,6 +55,7 @@ func NewOptions(getenv func(string) string) *Options {
 		PodName:     getenv("POD_NAME"),
 		MetricsAddr: ":8888",
 		HealthAddr:  ":9090",
+		PprofPort:   6060,
 		LogLevel:    "info",
 	}
 	if ns := getenv("POD_NAMESPACE"); ns != "" {
@@ -64,6 +73,8 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.PodName, "pod-name", o.PodName, "name of this pod, reported in status.byPod (env POD_NAME)")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, `metrics bind address; "0" disables`)
 	fs.StringVar(&o.HealthAddr, "health-probe-bind-address", o.HealthAddr, `bind address of /healthz and /readyz; "0" disables`)
+	fs.BoolVar(&o.EnablePprof, "enable-pprof", o.EnablePprof, "serve Go's profiles (/debug/pprof/) on 127.0.0.1:--pprof-port")
+	fs.IntVar(&o.PprofPort, "pprof-port", o.PprofPort, "port of the profiles when --enable-pprof is set")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader for leader-only work such as audit")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log level: debug, info or error")
 	fs.BoolVar(&o.LogDevelopment, "log-development", o.LogDevelopment, "human-readable console logs")
@@ -74,4 +85,17 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	gofs := flag.NewFlagSet("controller-runtime", flag.ContinueOnError)
 	ctrlconfig.RegisterFlags(gofs)
 	fs.AddGoFlagSet(gofs)
+}
+
+// pprofAddr is where the manager serves profiles: "" when they are off.
+// Only loopback: a heap profile holds whatever the process holds, so it is
+// reached through kubectl port-forward, never the pod network.
+func (o *Options) pprofAddr() (string, error) {
+	if !o.EnablePprof {
+		return "", nil
+	}
+	if o.PprofPort < 1 || o.PprofPort > 65535 {
+		return "", fmt.Errorf("--pprof-port %d: want a port from 1 to 65535", o.PprofPort)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(o.PprofPort)), nil
 }

@@ -53,6 +53,41 @@ func TestOptionsFromEnvAndFlags(t *testing.T) {
 	}
 }
 
+func TestPprofFlags(t *testing.T) {
+	cases := []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{args: nil, want: ""},
+		{args: []string{"--pprof-port=7070"}, want: ""},
+		{args: []string{"--enable-pprof"}, want: "127.0.0.1:6060"},
+		{args: []string{"--enable-pprof", "--pprof-port=7070"}, want: "127.0.0.1:7070"},
+		{args: []string{"--enable-pprof", "--pprof-port=0"}, wantErr: "--pprof-port 0"},
+		{args: []string{"--enable-pprof", "--pprof-port=70000"}, wantErr: "--pprof-port 70000"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			o := NewOptions(func(string) string { return "" })
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			o.AddFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatal(err)
+			}
+			got, err := o.pprofAddr()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("pprofAddr() = %q, %v; want error containing %q", got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("pprofAddr() = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+}
+
 func TestCommandRefusesBadLogLevel(t *testing.T) {
 	cmd := NewCommand()
 	var out bytes.Buffer

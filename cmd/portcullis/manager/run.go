@@ -80,10 +80,15 @@ func runManager(ctx context.Context, mgr ctrl.Manager, deps *Deps) error {
 
 // newManager creates the manager; tune lets tests adjust its options.
 func newManager(cfg *rest.Config, opts *Options, tune ...func(*ctrl.Options)) (ctrl.Manager, error) {
+	pprof, err := opts.pprofAddr()
+	if err != nil {
+		return nil, err
+	}
 	mo := ctrl.Options{
 		Scheme:                  NewScheme(),
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddr},
 		HealthProbeBindAddress:  opts.HealthAddr,
+		PprofBindAddress:        pprof,
 		LeaderElection:          opts.LeaderElect,
 		LeaderElectionID:        LeaderElectionID,
 		LeaderElectionNamespace: opts.Namespace,
