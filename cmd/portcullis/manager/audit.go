@@ -3,6 +3,8 @@ package manager
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
@@ -31,11 +33,15 @@ type AuditOptions struct {
 	FromCache bool
 	// EmitEvents records a Kubernetes Event per violation.
 	EmitEvents bool
+	// Disabled is set by --audit-interval=0, which turns the audit off as
+	// it does in Gatekeeper.
+	Disabled bool
 }
 
 // AddFlags binds the audit options to fs.
 func (o *AuditOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.DurationVar(&o.Interval, "audit-interval", audit.DefaultInterval, "pause between the end of one audit run and the start of the next")
+	o.Interval = audit.DefaultInterval
+	fs.Var((*intervalFlag)(o), "audit-interval", "pause between the end of one audit run and the start of the next: a duration (90s, 5m) or whole seconds as Gatekeeper takes it (60); 0 turns the audit off")
 	fs.Int64Var(&o.ChunkSize, "audit-chunk-size", audit.DefaultChunkSize, "objects per list call; lists are paged so memory does not grow with the cluster")
 	fs.IntVar(&o.Workers, "audit-workers", 0, "objects reviewed in parallel; 0 uses one per CPU")
 	fs.IntVar(&o.ViolationsLimit, "constraint-violations-limit", audit.DefaultViolationsLimit, "violations kept in each constraint's status (the total is always reported)")
@@ -43,6 +49,31 @@ func (o *AuditOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.FromCache, "audit-from-cache", false, "audit the objects synced into the inventory instead of listing from the API server")
 	fs.BoolVar(&o.LogViolations, "log-violations", false, "log one line per violation found by the audit")
 	fs.BoolVar(&o.EmitEvents, "emit-audit-events", false, "record a Warning Event on each object that violates a constraint")
+}
+
+// intervalFlag is --audit-interval: a Go duration, or a whole number of
+// seconds, the form Gatekeeper's flag takes, so its arguments carry over.
+// Zero turns the audit off.
+type intervalFlag AuditOptions
+
+func (f *intervalFlag) String() string { return f.Interval.String() }
+
+func (f *intervalFlag) Type() string { return "duration" }
+
+func (f *intervalFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		secs, serr := strconv.ParseUint(s, 10, 32)
+		if serr != nil {
+			return fmt.Errorf("%q is neither a duration (90s, 5m) nor whole seconds (60)", s)
+		}
+		d = time.Duration(secs) * time.Second
+	}
+	if d < 0 {
+		return fmt.Errorf("%q is negative", s)
+	}
+	f.Interval, f.Disabled = d, d == 0
+	return nil
 }
 
 // Setup adds the auditor to mgr when this process runs the audit operation.
@@ -56,6 +87,10 @@ func (o *AuditOptions) Setup(mgr ctrl.Manager, deps *Deps) error {
 // mgr. It returns nil when this process does not audit.
 func (o *AuditOptions) setup(mgr ctrl.Manager, deps *Deps, reg prometheus.Registerer) (*audit.Auditor, error) {
 	if !deps.Options.Runs(OperationAudit) {
+		return nil, nil
+	}
+	if o.Disabled {
+		mgr.GetLogger().WithName("audit").Info("audit off: --audit-interval is 0")
 		return nil, nil
 	}
 	if o.FromCache && deps.Syncer == nil {

@@ -3,6 +3,7 @@ package manager
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,21 @@ func TestAuditFlags(t *testing.T) {
 				FromCache: true, EmitEvents: true,
 			},
 		},
+		{
+			name: "whole seconds, as Gatekeeper's flag takes them",
+			args: []string{"--audit-interval=30"},
+			want: AuditOptions{Options: audit.Options{Interval: 30 * time.Second, ChunkSize: 500, ViolationsLimit: 20}},
+		},
+		{
+			name: "zero turns the audit off, as in Gatekeeper",
+			args: []string{"--audit-interval=0"},
+			want: AuditOptions{Options: audit.Options{ChunkSize: 500, ViolationsLimit: 20}, Disabled: true},
+		},
+		{
+			name: "a zero duration too",
+			args: []string{"--audit-interval=0s"},
+			want: AuditOptions{Options: audit.Options{ChunkSize: 500, ViolationsLimit: 20}, Disabled: true},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +72,22 @@ func TestAuditFlags(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestAuditIntervalRefusesBadValues(t *testing.T) {
+	for _, arg := range []string{"ten", "-5s", "-1", "1.5"} {
+		var o AuditOptions
+		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+		o.AddFlags(fs)
+		err := fs.Parse([]string{"--audit-interval=" + arg})
+		if err == nil {
+			t.Errorf("--audit-interval=%s accepted: %+v", arg, o)
+			continue
+		}
+		if !strings.Contains(err.Error(), arg) {
+			t.Errorf("--audit-interval=%s: error %q does not name the value", arg, err)
+		}
 	}
 }
 
@@ -75,6 +107,8 @@ func TestAuditSetupSkippedOrRefused(t *testing.T) {
 		{name: "from cache audits the inventory sync", operations: []string{OperationAudit},
 			audit: AuditOptions{FromCache: true}, syncer: &controllers.Syncer{}, wantAdded: true},
 		{name: "audit operation adds the auditor", operations: []string{OperationAudit}, wantAdded: true},
+		{name: "--audit-interval=0 turns the audit off", operations: []string{OperationAudit},
+			audit: AuditOptions{Disabled: true}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
