@@ -2,6 +2,7 @@ package manager
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/zapr"
@@ -11,7 +12,7 @@ import (
 
 // newLogger builds a zap-backed logr.Logger from the options.
 func newLogger(o *Options) (logr.Logger, error) {
-	level, err := zapcore.ParseLevel(o.LogLevel)
+	level, err := parseLevel(o.LogLevel)
 	if err != nil {
 		return logr.Discard(), fmt.Errorf("log level: %w", err)
 	}
@@ -25,4 +26,14 @@ func newLogger(o *Options) (logr.Logger, error) {
 		return logr.Discard(), fmt.Errorf("build logger: %w", err)
 	}
 	return zapr.NewLogger(z), nil
+}
+
+// parseLevel reads a zap level name in any case, plus Gatekeeper's WARNING,
+// so --log-level values from a Gatekeeper install (DEBUG, INFO, WARNING,
+// ERROR) keep working.
+func parseLevel(s string) (zapcore.Level, error) {
+	if strings.EqualFold(s, "warning") {
+		return zapcore.WarnLevel, nil
+	}
+	return zapcore.ParseLevel(s)
 }

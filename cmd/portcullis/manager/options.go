@@ -76,7 +76,7 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.EnablePprof, "enable-pprof", o.EnablePprof, "serve Go's profiles (/debug/pprof/) on 127.0.0.1:--pprof-port")
 	fs.IntVar(&o.PprofPort, "pprof-port", o.PprofPort, "port of the profiles when --enable-pprof is set")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect a leader for leader-only work such as audit")
-	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log level: debug, info or error")
+	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "log level: debug, info, warn or error (any case; WARNING as in Gatekeeper)")
 	fs.BoolVar(&o.LogDevelopment, "log-development", o.LogDevelopment, "human-readable console logs")
 	o.OperationOptions.AddFlags(fs)
 	o.Webhook.AddFlags(fs)

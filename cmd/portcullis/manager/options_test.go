@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+	"go.uber.org/zap/zapcore"
 )
 
 func TestOptionsFromEnvAndFlags(t *testing.T) {
@@ -85,6 +86,22 @@ func TestPprofFlags(t *testing.T) {
 				t.Errorf("pprofAddr() = %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestLogLevelsIncludeGatekeepers(t *testing.T) {
+	for name, want := range map[string]zapcore.Level{
+		"debug": zapcore.DebugLevel, "info": zapcore.InfoLevel, "warn": zapcore.WarnLevel, "error": zapcore.ErrorLevel,
+		"DEBUG": zapcore.DebugLevel, "INFO": zapcore.InfoLevel, "WARNING": zapcore.WarnLevel, "ERROR": zapcore.ErrorLevel,
+		"warning": zapcore.WarnLevel,
+	} {
+		got, err := parseLevel(name)
+		if err != nil || got != want {
+			t.Errorf("parseLevel(%q) = %v, %v; want %v", name, got, err, want)
+		}
+	}
+	if _, err := parseLevel("loud"); err == nil {
+		t.Error(`parseLevel("loud") accepted`)
 	}
 }
 
