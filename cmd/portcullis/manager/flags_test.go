@@ -1,6 +1,7 @@
 package manager
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -59,6 +60,33 @@ func TestWebhookOperationAndEngineFlags(t *testing.T) {
 				t.Errorf("operations (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestGatekeeperExemptAffixFlags(t *testing.T) {
+	o, err := parseFlags(t, "--exempt-namespace=team-a", "--exempt-namespace-prefix=kube-",
+		"--exempt-namespace-suffix=-system", "--exempt-namespace-prefix=ci-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"team-a", "kube-*", "*-system", "ci-*"}
+	if diff := cmp.Diff(want, o.Webhook.ExemptNamespaces); diff != "" {
+		t.Errorf("exempt namespaces (-want +got):\n%s", diff)
+	}
+	for _, arg := range []string{"--exempt-namespace-prefix=kube-*", "--exempt-namespace-suffix=", "--exempt-namespace-suffix=*x"} {
+		if _, err := parseFlags(t, arg); err == nil || !strings.Contains(err.Error(), "without *") {
+			t.Errorf("%s: error %v, want one asking for a plain prefix or suffix", arg, err)
+		}
+	}
+}
+
+func TestServingThreads(t *testing.T) {
+	cpus := runtime.GOMAXPROCS(0)
+	for in, want := range map[int]int{-1: cpus, 0: cpus, 1: 1, 64: 64} {
+		o := WebhookOptions{MaxServingThreads: in}
+		if got := o.servingThreads(); got != want {
+			t.Errorf("--max-serving-threads=%d: %d reviews at once, want %d", in, got, want)
+		}
 	}
 }
 

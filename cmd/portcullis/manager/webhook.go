@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"strings"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	"github.com/spf13/pflag"
@@ -59,9 +61,43 @@ func (o *WebhookOptions) AddFlags(fs *pflag.FlagSet) {
 		"use the certificates in --cert-dir as they are instead of generating and rotating them in the Secret "+webhookSecretName)
 	fs.StringArrayVar(&o.ExemptNamespaces, "exempt-namespace", nil,
 		"namespace that is never reviewed and may carry the "+webhook.IgnoreLabel+" label; repeatable; prefix*, *suffix and *contains* globs")
+	fs.Var(&exemptAffix{dst: &o.ExemptNamespaces, glob: "%s*"}, "exempt-namespace-prefix",
+		"exempt every namespace starting with this (Gatekeeper's flag; the same as --exempt-namespace=PREFIX*); repeatable")
+	fs.Var(&exemptAffix{dst: &o.ExemptNamespaces, glob: "*%s"}, "exempt-namespace-suffix",
+		"exempt every namespace ending with this (Gatekeeper's flag; the same as --exempt-namespace=*SUFFIX); repeatable")
 	fs.StringVar(&o.ServiceAccount, "service-account", "gatekeeper-admin", "the manager's own service account, whose requests are always allowed")
-	fs.IntVar(&o.MaxServingThreads, "max-serving-threads", 64, "reviews evaluated at once; more wait until their deadline")
+	fs.IntVar(&o.MaxServingThreads, "max-serving-threads", 64, "reviews evaluated at once, more wait until their deadline; 0 or less (Gatekeeper's -1) is one per CPU")
 	fs.BoolVar(&o.LogDenies, "log-denies", false, "log every refused request with its messages")
+}
+
+// servingThreads is the bound on concurrent reviews: one per CPU for 0 or
+// less, which is what Gatekeeper's default of -1 means.
+func (o *WebhookOptions) servingThreads() int {
+	if o.MaxServingThreads < 1 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return o.MaxServingThreads
+}
+
+// exemptAffix is --exempt-namespace-prefix or --exempt-namespace-suffix:
+// each value becomes an --exempt-namespace glob.
+type exemptAffix struct {
+	dst  *[]string
+	glob string // fmt pattern with one %s
+	set  []string
+}
+
+func (f *exemptAffix) String() string { return "[" + strings.Join(f.set, ",") + "]" }
+
+func (f *exemptAffix) Type() string { return "stringArray" }
+
+func (f *exemptAffix) Set(v string) error {
+	if v == "" || strings.Contains(v, "*") {
+		return fmt.Errorf("%q: want a plain namespace prefix or suffix, without *", v)
+	}
+	f.set = append(f.set, v)
+	*f.dst = append(*f.dst, fmt.Sprintf(f.glob, v))
+	return nil
 }
 
 // setupWebhook serves validation.gatekeeper.sh and the ignore-label guard.
@@ -94,7 +130,7 @@ func setupWebhook(mgr ctrl.Manager, deps *Deps) error {
 		Ready:          deps.Tracker.Ready,
 		Exempt:         isExempt,
 		ServiceAccount: fmt.Sprintf("system:serviceaccount:%s:%s", deps.Options.Namespace, opts.ServiceAccount),
-		Limiter:        make(chan struct{}, max(opts.MaxServingThreads, 1)),
+		Limiter:        make(chan struct{}, opts.servingThreads()),
 		LogDenies:      opts.LogDenies,
 		Metrics:        m,
 		Log:            mgr.GetLogger().WithName("webhook"),
