@@ -113,6 +113,10 @@ type Options struct {
 	// default because they reach outside the process (http.send,
 	// net.lookup_ip_addr, opa.runtime, ...).
 	AllowedBuiltins []string
+	// DisabledBuiltins are builtins no template may call, whatever
+	// AllowedBuiltins says: the operator's own list (Gatekeeper's
+	// --disable-opa-builtin). A template that calls one is refused.
+	DisabledBuiltins []string
 	// StrictBuiltinErrors makes a builtin error (for example a bad regex)
 	// fail the evaluation, reported as a Result with Err, instead of
 	// leaving the builtin undefined.

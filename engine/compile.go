@@ -52,12 +52,23 @@ type compiledTemplate struct {
 	fallbacks *atomic.Int64
 }
 
+// CheckBuiltin returns an error unless name is one of OPA's builtins, for
+// options that list builtins (Options.DisabledBuiltins).
+func CheckBuiltin(name string) error {
+	if _, ok := ast.BuiltinMap[name]; ok {
+		return nil
+	}
+	return fmt.Errorf("%q is not a Rego builtin", name)
+}
+
 // compiler compiles templates with a fixed set of options.
 type compiler struct {
 	store   storage.Store
 	refused map[string]struct{}
-	caps    *ast.Capabilities
-	strict  bool
+	// disabled are the refused builtins the operator turned off.
+	disabled map[string]struct{}
+	caps     *ast.Capabilities
+	strict   bool
 	// plan is false when every template runs on topdown.
 	plan       bool
 	crossCheck bool
@@ -72,9 +83,15 @@ func newCompiler(opts Options, store storage.Store, fallbacks *atomic.Int64) *co
 	for _, b := range opts.AllowedBuiltins {
 		delete(refused, b)
 	}
+	disabled := make(map[string]struct{}, len(opts.DisabledBuiltins))
+	for _, b := range opts.DisabledBuiltins {
+		refused[b] = struct{}{}
+		disabled[b] = struct{}{}
+	}
 	return &compiler{
 		store:      store,
 		refused:    refused,
+		disabled:   disabled,
 		caps:       ast.CapabilitiesForThisVersion(),
 		strict:     opts.StrictBuiltinErrors,
 		plan:       opts.Evaluator != EvaluatorTopdown,
@@ -106,7 +123,7 @@ func (c *compiler) compile(ctx context.Context, t *Template) (*compiledTemplate,
 		WithDefaultRegoVersion(astRegoVersion(t.RegoVersion))
 	comp.Compile(modules)
 	if comp.Failed() {
-		return nil, &TemplateError{Template: t.Name, Errors: explainRefused(comp.Errors)}
+		return nil, &TemplateError{Template: t.Name, Errors: c.explainRefused(comp.Errors)}
 	}
 	violation := entry.Package.Path.Append(ast.StringTerm("violation"))
 	query, err := comp.QueryCompiler().
@@ -204,12 +221,28 @@ const unsafePrefix = "unsafe built-in function calls in expression: "
 
 // explainRefused rewords OPA's errors for refused builtins so they say why
 // and how to allow them; code and location are kept.
-func explainRefused(errs ast.Errors) ast.Errors {
+// anyDisabled reports whether the comma-separated builtin names of an
+// unsafe-call error include one the operator disabled: allowing it would
+// not help, so the message says so.
+func (c *compiler) anyDisabled(names string) bool {
+	for name := range strings.SplitSeq(names, ",") {
+		if _, off := c.disabled[strings.TrimSpace(name)]; off {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *compiler) explainRefused(errs ast.Errors) ast.Errors {
 	for i, e := range errs {
 		if names, ok := strings.CutPrefix(e.Message, unsafePrefix); ok {
-			c := *e
-			c.Message = fmt.Sprintf("builtin %s is refused: it reaches outside the policy engine; allow it with the allowed-builtins option", names)
-			errs[i] = &c
+			explained := *e
+			if c.anyDisabled(names) {
+				explained.Message = fmt.Sprintf("builtin %s is disabled on this installation (the disabled-builtins option)", names)
+			} else {
+				explained.Message = fmt.Sprintf("builtin %s is refused: it reaches outside the policy engine; allow it with the allowed-builtins option", names)
+			}
+			errs[i] = &explained
 		}
 	}
 	return errs

@@ -104,6 +104,18 @@ func TestCompileTemplateErrors(t *testing.T) {
 			want: wantErr{row: 3, msg: "opa.runtime"},
 		},
 		{
+			name: "a disabled builtin is refused with its location",
+			opts: Options{DisabledBuiltins: []string{"time.now_ns"}},
+			tmpl: &Template{Name: "k8sdemo", Kind: "K8sDemo", Rego: "package k8sdemo\nviolation[{\"msg\": msg}] {\n  t := time.now_ns()\n  msg := sprintf(\"%v\", [t])\n}"},
+			want: wantErr{file: "k8sdemo/rego", row: 3, msg: "builtin time.now_ns is disabled on this installation"},
+		},
+		{
+			name: "disabling wins over allowing",
+			opts: Options{AllowedBuiltins: []string{"http.send"}, DisabledBuiltins: []string{"http.send"}},
+			tmpl: &Template{Name: "k8sdemo", Kind: "K8sDemo", Rego: "package k8sdemo\nviolation[{\"msg\": msg}] {\n  r := http.send({\"method\": \"GET\", \"url\": \"http://x\"})\n  msg := r.body\n}"},
+			want: wantErr{row: 3, msg: "builtin http.send is disabled on this installation"},
+		},
+		{
 			name: "reading another package of data",
 			tmpl: &Template{Name: "k8sdemo", Kind: "K8sDemo", Rego: "package k8sdemo\nviolation[{\"msg\": msg}] {\n  msg := data.k8sother.secret\n}"},
 			want: wantErr{code: ast.CompileErr, file: "k8sdemo/rego", row: 3, msg: "found data.k8sother.secret"},
@@ -196,6 +208,8 @@ func TestCompileTemplateAccepts(t *testing.T) {
 			Rego: "package k8sdemo\nhelper := 1\nviolation[{\"msg\": \"x\"}] { data.inventory.cluster[_]; data.k8sdemo.helper == 1 }"}},
 		{name: "http.send allowed by option", opts: Options{AllowedBuiltins: []string{"http.send"}}, tmpl: &Template{Name: "k8sdemo", Kind: "K8sDemo",
 			Rego: "package k8sdemo\nviolation[{\"msg\": msg}] { r := http.send({\"method\": \"GET\", \"url\": input.parameters.url}); msg := r.body }"}},
+		{name: "disabling one builtin leaves the others", opts: Options{DisabledBuiltins: []string{"time.now_ns"}}, tmpl: &Template{Name: "k8sdemo", Kind: "K8sDemo",
+			Rego: "package k8sdemo\nviolation[{\"msg\": msg}] { msg := sprintf(\"%v\", [time.parse_rfc3339_ns(\"2026-01-01T00:00:00Z\")]) }"}},
 		{name: "trace and print are harmless", tmpl: &Template{Name: "k8sdemo", Kind: "K8sDemo",
 			Rego: "package k8sdemo\nviolation[{\"msg\": \"x\"}] { trace(\"t\"); print(\"p\") }"}},
 	}
@@ -205,5 +219,18 @@ func TestCompileTemplateAccepts(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+func TestCheckBuiltin(t *testing.T) {
+	for _, name := range []string{"http.send", "time.now_ns", "sprintf"} {
+		if err := CheckBuiltin(name); err != nil {
+			t.Errorf("CheckBuiltin(%q) = %v", name, err)
+		}
+	}
+	for _, name := range []string{"", "http.sned", "{http.send}"} {
+		if err := CheckBuiltin(name); err == nil {
+			t.Errorf("CheckBuiltin(%q) accepted", name)
+		}
 	}
 }

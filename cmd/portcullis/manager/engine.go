@@ -2,6 +2,7 @@ package manager
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
@@ -14,6 +15,8 @@ type EngineOptions struct {
 	// AllowedBuiltins lets templates call builtins that reach outside the
 	// process, which are refused by default.
 	AllowedBuiltins []string
+	// DisabledBuiltins may not be called by any template.
+	DisabledBuiltins []string
 	// StrictBuiltinErrors turns builtin errors into evaluation errors.
 	StrictBuiltinErrors bool
 	// Parallelism spreads one review's constraints over goroutines.
@@ -44,10 +47,33 @@ func (e *Evaluator) Set(s string) error {
 // Type names the flag's value in help output.
 func (*Evaluator) Type() string { return "evaluator" }
 
+// builtinList is --disable-opa-builtin: builtin names, one per use or
+// several as {a,b} (the form Gatekeeper's Helm chart passes), each checked
+// against OPA's builtins.
+type builtinList []string
+
+func (l *builtinList) String() string { return "[" + strings.Join(*l, ",") + "]" }
+
+func (*builtinList) Type() string { return "stringArray" }
+
+func (l *builtinList) Set(v string) error {
+	v = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(v), "{"), "}")
+	for name := range strings.SplitSeq(v, ",") {
+		name = strings.TrimSpace(name)
+		if err := engine.CheckBuiltin(name); err != nil {
+			return err
+		}
+		*l = append(*l, name)
+	}
+	return nil
+}
+
 // AddFlags binds the engine options to fs.
 func (o *EngineOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.AllowedBuiltins, "allowed-builtin", nil,
 		"builtin that templates may call although it reaches outside the process (http.send, net.lookup_ip_addr, opa.runtime); repeatable")
+	fs.Var((*builtinList)(&o.DisabledBuiltins), "disable-opa-builtin",
+		"builtin no template may call, even one --allowed-builtin lets through (Gatekeeper's flag); repeatable, also {a,b}")
 	fs.BoolVar(&o.StrictBuiltinErrors, "strict-builtin-errors", false,
 		"a builtin error (for example an invalid regex) fails the constraint's evaluation instead of leaving the builtin undefined")
 	fs.IntVar(&o.Parallelism, "review-parallelism", 0,
@@ -59,6 +85,7 @@ func (o *EngineOptions) AddFlags(fs *pflag.FlagSet) {
 func (o *EngineOptions) New() *engine.Engine {
 	return engine.New(engine.Options{
 		AllowedBuiltins:     o.AllowedBuiltins,
+		DisabledBuiltins:    o.DisabledBuiltins,
 		StrictBuiltinErrors: o.StrictBuiltinErrors,
 		Parallelism:         o.Parallelism,
 		Evaluator:           string(o.Evaluator),

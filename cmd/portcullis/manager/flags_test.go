@@ -80,6 +80,20 @@ func TestGatekeeperExemptAffixFlags(t *testing.T) {
 	}
 }
 
+func TestDisableOPABuiltinFlag(t *testing.T) {
+	o, err := parseFlags(t, "--disable-opa-builtin=http.send", "--disable-opa-builtin={time.now_ns, opa.runtime}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"http.send", "time.now_ns", "opa.runtime"}
+	if diff := cmp.Diff(want, o.Engine.DisabledBuiltins); diff != "" {
+		t.Errorf("disabled builtins (-want +got):\n%s", diff)
+	}
+	if _, err := parseFlags(t, "--disable-opa-builtin=http.sned"); err == nil || !strings.Contains(err.Error(), `"http.sned" is not a Rego builtin`) {
+		t.Errorf("misspelt builtin: error %v", err)
+	}
+}
+
 func TestServingThreads(t *testing.T) {
 	cpus := runtime.GOMAXPROCS(0)
 	for in, want := range map[int]int{-1: cpus, 0: cpus, 1: 1, 64: 64} {
