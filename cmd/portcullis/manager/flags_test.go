@@ -64,12 +64,12 @@ func TestWebhookOperationAndEngineFlags(t *testing.T) {
 }
 
 func TestGatekeeperExemptAffixFlags(t *testing.T) {
-	o, err := parseFlags(t, "--exempt-namespace=team-a", "--exempt-namespace-prefix=kube-",
-		"--exempt-namespace-suffix=-system", "--exempt-namespace-prefix=ci-")
+	o, err := parseFlags(t, "--exempt-namespace-prefix=kube-", "--exempt-namespace=team-a",
+		"--exempt-namespace-suffix=-system", "--exempt-namespace-prefix=ci-", "--exempt-namespace=*-sandbox")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"team-a", "kube-*", "*-system", "ci-*"}
+	want := []string{"kube-*", "team-a", "*-system", "ci-*", "*-sandbox"}
 	if diff := cmp.Diff(want, o.Webhook.ExemptNamespaces); diff != "" {
 		t.Errorf("exempt namespaces (-want +got):\n%s", diff)
 	}

@@ -59,11 +59,12 @@ func (o *WebhookOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.CertDir, "cert-dir", "/certs", "directory with the webhook's tls.crt and tls.key")
 	fs.BoolVar(&o.DisableCertRotation, "disable-cert-rotation", false,
 		"use the certificates in --cert-dir as they are instead of generating and rotating them in the Secret "+webhookSecretName)
-	fs.StringArrayVar(&o.ExemptNamespaces, "exempt-namespace", nil,
+	// The three flags add to one list, in the order given.
+	fs.Var(&exemptFlag{dst: &o.ExemptNamespaces, glob: "%s"}, "exempt-namespace",
 		"namespace that is never reviewed and may carry the "+webhook.IgnoreLabel+" label; repeatable; prefix*, *suffix and *contains* globs")
-	fs.Var(&exemptAffix{dst: &o.ExemptNamespaces, glob: "%s*"}, "exempt-namespace-prefix",
+	fs.Var(&exemptFlag{dst: &o.ExemptNamespaces, glob: "%s*", plain: true}, "exempt-namespace-prefix",
 		"exempt every namespace starting with this (Gatekeeper's flag; the same as --exempt-namespace=PREFIX*); repeatable")
-	fs.Var(&exemptAffix{dst: &o.ExemptNamespaces, glob: "*%s"}, "exempt-namespace-suffix",
+	fs.Var(&exemptFlag{dst: &o.ExemptNamespaces, glob: "*%s", plain: true}, "exempt-namespace-suffix",
 		"exempt every namespace ending with this (Gatekeeper's flag; the same as --exempt-namespace=*SUFFIX); repeatable")
 	fs.StringVar(&o.ServiceAccount, "service-account", "gatekeeper-admin", "the manager's own service account, whose requests are always allowed")
 	fs.IntVar(&o.MaxServingThreads, "max-serving-threads", 64, "reviews evaluated at once, more wait until their deadline; 0 or less (Gatekeeper's -1) is one per CPU")
@@ -79,20 +80,23 @@ func (o *WebhookOptions) servingThreads() int {
 	return o.MaxServingThreads
 }
 
-// exemptAffix is --exempt-namespace-prefix or --exempt-namespace-suffix:
-// each value becomes an --exempt-namespace glob.
-type exemptAffix struct {
+// exemptFlag is --exempt-namespace, --exempt-namespace-prefix or
+// --exempt-namespace-suffix: each value becomes a glob appended to the one
+// list the three share.
+type exemptFlag struct {
 	dst  *[]string
 	glob string // fmt pattern with one %s
-	set  []string
+	// plain refuses values with a * of their own (prefixes and suffixes).
+	plain bool
+	set   []string
 }
 
-func (f *exemptAffix) String() string { return "[" + strings.Join(f.set, ",") + "]" }
+func (f *exemptFlag) String() string { return "[" + strings.Join(f.set, ",") + "]" }
 
-func (f *exemptAffix) Type() string { return "stringArray" }
+func (f *exemptFlag) Type() string { return "stringArray" }
 
-func (f *exemptAffix) Set(v string) error {
-	if v == "" || strings.Contains(v, "*") {
+func (f *exemptFlag) Set(v string) error {
+	if f.plain && (v == "" || strings.Contains(v, "*")) {
 		return fmt.Errorf("%q: want a plain namespace prefix or suffix, without *", v)
 	}
 	f.set = append(f.set, v)
