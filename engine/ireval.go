@@ -162,6 +162,9 @@ type irEval struct {
 	cancel topdown.Cancel
 	// slab holds the locals of the active function frames.
 	slab []*ast.Term
+	// slabUsed is the most of slab any frame stack reached in this
+	// evaluation: release clears that much, not the whole capacity.
+	slabUsed int
 	// args holds builtin arguments for the call in progress.
 	args []*ast.Term
 	// memo holds memoised function values, by function index.
@@ -232,8 +235,8 @@ func evalPlan(ctx context.Context, cancel topdown.Cancel, p *irProgram, input, d
 // release drops everything the evaluation referenced and returns e to
 // evalPool.
 func (e *irEval) release() {
-	clear(e.slab[:cap(e.slab)])
-	e.slab = e.slab[:0]
+	clear(e.slab[:e.slabUsed])
+	e.slab, e.slabUsed = e.slab[:0], 0
 	clear(e.memo)
 	clear(e.args[:cap(e.args)])
 	e.args = e.args[:0]
@@ -252,6 +255,7 @@ func (e *irEval) push(n int) []*ast.Term {
 		e.slab = grown
 	}
 	e.slab = e.slab[:base+n]
+	e.slabUsed = max(e.slabUsed, base+n)
 	locals := e.slab[base : base+n : base+n]
 	clear(locals)
 	return locals
