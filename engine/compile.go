@@ -219,8 +219,6 @@ func asASTErrors(err error) ast.Errors {
 // was told to refuse.
 const unsafePrefix = "unsafe built-in function calls in expression: "
 
-// explainRefused rewords OPA's errors for refused builtins so they say why
-// and how to allow them; code and location are kept.
 // anyDisabled reports whether the comma-separated builtin names of an
 // unsafe-call error include one the operator disabled: allowing it would
 // not help, so the message says so.
@@ -233,6 +231,9 @@ func (c *compiler) anyDisabled(names string) bool {
 	return false
 }
 
+// explainRefused rewords OPA's errors for refused builtins so they say why
+// and how to allow them, or that the operator disabled them; code and
+// location are kept.
 func (c *compiler) explainRefused(errs ast.Errors) ast.Errors {
 	for i, e := range errs {
 		if names, ok := strings.CutPrefix(e.Message, unsafePrefix); ok {
